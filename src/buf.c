@@ -1,0 +1,69 @@
+/* buf.c — a growable byte buffer that reports a failed allocation instead
+ * of aborting. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zhconv-private.h"
+
+int
+zhconv__buf_reserve(zhconv__buf *b, size_t extra)
+{
+  if (b->cap - b->len >= extra)
+    return ZHCONV_OK;
+  if (extra > SIZE_MAX / 2 - b->len)
+    return ZHCONV_ERR_NOMEM;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap - b->len < extra)
+    cap *= 2;
+  char *data = realloc(b->data, cap);
+  if (!data)
+    return ZHCONV_ERR_NOMEM;
+  b->data = data;
+  b->cap = cap;
+  return ZHCONV_OK;
+}
+
+int
+zhconv__buf_append(zhconv__buf *b, const char *s, size_t n)
+{
+  if (n == 0)
+    return ZHCONV_OK;
+  int st = zhconv__buf_reserve(b, n);
+  if (st != ZHCONV_OK)
+    return st;
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  return ZHCONV_OK;
+}
+
+void
+zhconv__buf_consume(zhconv__buf *b, size_t n)
+{
+  if (n >= b->len) {
+    b->len = 0;
+    return;
+  }
+  memmove(b->data, b->data + n, b->len - n);
+  b->len -= n;
+}
+
+void
+zhconv__buf_free(zhconv__buf *b)
+{
+  free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+void
+zhconv__errorf(char *dst, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(dst, ZHCONV__ERRLEN, fmt, ap);
+  va_end(ap);
+}

@@ -1,0 +1,324 @@
+/* fileio.c — moving bytes between files and a zhconv stream, so that a
+ * failure never leaves a half-written file behind.
+ *
+ *   to stdout:  held in an unlinked temporary file until the input has
+ *               converted without error, then copied out (with
+ *               --invalid=keep/replace nothing can fail, so it streams);
+ *   -o FILE:    a temporary file beside FILE, renamed over it at the end;
+ *   -i:         the same, per file, keeping the file's mode.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void
+cli_error(const cli_context *ctx, const char *fmt, ...)
+{
+  if (ctx && ctx->quiet)
+    return;
+  va_list ap;
+  fflush(stdout);
+  fputs("zhconv: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+/* ---- temporary files and signals ------------------------------------- */
+
+/* The temporary file being written, removed if a signal stops us. */
+static char S_temp_path[PATH_MAX + 32];
+static volatile sig_atomic_t S_temp_live;
+
+static void
+S_on_signal(int sig)
+{
+  if (S_temp_live)
+    unlink(S_temp_path);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void
+cli_install_signal_cleanup(void)
+{
+  int sigs[] = {SIGHUP, SIGINT, SIGTERM};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = S_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sigs[i], &sa, NULL);
+  }
+}
+
+/* Make a temporary file beside `target` (or in $TMPDIR when target is
+ * NULL, unlinked at once).  Returns a descriptor or -1. */
+static int
+S_make_temp(const char *target)
+{
+  sigset_t all, old;
+  sigfillset(&all);
+  if (target) {
+    const char *slash = strrchr(target, '/');
+    int dirlen = slash ? (int)(slash - target + 1) : 0;
+    snprintf(S_temp_path, sizeof S_temp_path, "%.*s.%s.zhconv-XXXXXX", dirlen, target,
+             slash ? slash + 1 : target);
+  } else {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(S_temp_path, sizeof S_temp_path, "%s/zhconv-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  }
+  sigprocmask(SIG_BLOCK, &all, &old);
+  int fd = mkstemp(S_temp_path);
+  if (fd >= 0 && target)
+    S_temp_live = 1;
+  else if (fd >= 0)
+    unlink(S_temp_path);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return fd;
+}
+
+static void
+S_drop_temp(int fd)
+{
+  if (fd >= 0)
+    close(fd);
+  if (S_temp_live) {
+    unlink(S_temp_path);
+    S_temp_live = 0;
+  }
+}
+
+/* Rename the temporary file over target, after syncing it. */
+static bool
+S_commit_temp(const cli_context *ctx, int fd, const char *target)
+{
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    cli_error(ctx, "%s: %s", target, strerror(errno));
+    S_drop_temp(-1);
+    return false;
+  }
+  if (rename(S_temp_path, target) != 0) {
+    cli_error(ctx, "%s: %s", target, strerror(errno));
+    S_drop_temp(-1);
+    return false;
+  }
+  S_temp_live = 0;
+  return true;
+}
+
+/* ---- plain I/O ---------------------------------------------------------- */
+
+static bool
+S_write_all(int fd, const char *p, size_t n)
+{
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return false;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
+static int
+S_open_input(const cli_context *ctx, const char *path)
+{
+  if (strcmp(path, "-") == 0)
+    return STDIN_FILENO;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    cli_error(ctx, "%s: %s", path, strerror(errno));
+  return fd;
+}
+
+static void
+S_close_input(int fd)
+{
+  if (fd != STDIN_FILENO)
+    close(fd);
+}
+
+/* Convert everything readable from in_fd into out_fd. */
+static bool
+S_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
+       const char *out_name)
+{
+  size_t size = ctx->buffer_size;
+  char *ibuf = malloc(size), *obuf = malloc(size);
+  zhconv_stream *s = zhconv_stream_new(ctx->converter);
+  bool ok = false;
+  if (!ibuf || !obuf || !s) {
+    cli_error(ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
+    goto done;
+  }
+  for (;;) {
+    ssize_t n = read(in_fd, ibuf, size);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      cli_error(ctx, "%s: %s", in_name, strerror(errno));
+      goto done;
+    }
+    zhconv_inbuf in = {ibuf, (size_t)n, 0};
+    zhconv_directive directive = n == 0 ? ZHCONV_END : ZHCONV_CONTINUE;
+    int st;
+    do {
+      zhconv_outbuf out = {obuf, size, 0};
+      st = zhconv_stream_convert(s, &out, &in, directive);
+      if (out.pos && !S_write_all(out_fd, obuf, out.pos)) {
+        cli_error(ctx, "%s: %s", out_name, strerror(errno));
+        goto done;
+      }
+      if (st < 0) {
+        const char *why = zhconv_stream_error(s, NULL);
+        cli_error(ctx, "%s: %s", in_name, why ? why : zhconv_strerror(st));
+        goto done;
+      }
+    } while (st == ZHCONV_MORE || in.pos < in.size);
+    if (n == 0)
+      break;
+  }
+  ok = true;
+done:
+  zhconv_stream_free(s);
+  free(ibuf);
+  free(obuf);
+  return ok;
+}
+
+/* Copy a finished temporary file to standard output. */
+static bool
+S_copy_out(const cli_context *ctx, int fd)
+{
+  char buf[65536];
+  if (lseek(fd, 0, SEEK_SET) < 0) {
+    cli_error(ctx, "%s", strerror(errno));
+    return false;
+  }
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      cli_error(ctx, "%s", strerror(errno));
+      return false;
+    }
+    if (n == 0)
+      return true;
+    if (!S_write_all(STDOUT_FILENO, buf, (size_t)n)) {
+      cli_error(ctx, _("write error: %s"), strerror(errno));
+      return false;
+    }
+  }
+}
+
+/* ---- the three destinations --------------------------------------------- */
+
+bool
+cli_convert_to_stdout(const cli_context *ctx, const char *path)
+{
+  const char *name = strcmp(path, "-") == 0 ? "-" : path;
+  int in_fd = S_open_input(ctx, path);
+  if (in_fd < 0)
+    return false;
+  bool ok;
+  if (!ctx->hold_output) {
+    ok = S_pump(ctx, in_fd, name, STDOUT_FILENO, _("standard output"));
+  } else {
+    int tmp = S_make_temp(NULL);
+    if (tmp < 0) {
+      cli_error(ctx, _("cannot create a temporary file: %s"), strerror(errno));
+      ok = false;
+    } else {
+      ok = S_pump(ctx, in_fd, name, tmp, _("temporary file")) && S_copy_out(ctx, tmp);
+      close(tmp);
+    }
+  }
+  S_close_input(in_fd);
+  return ok;
+}
+
+bool
+cli_convert_in_place(const cli_context *ctx, const char *path)
+{
+  struct stat st;
+  int in_fd = S_open_input(ctx, path);
+  if (in_fd < 0)
+    return false;
+  if (fstat(in_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    cli_error(ctx, _("%s: not a regular file"), path);
+    S_close_input(in_fd);
+    return false;
+  }
+  int out_fd = S_make_temp(path);
+  if (out_fd < 0) {
+    cli_error(ctx, "%s: %s", path, strerror(errno));
+    S_close_input(in_fd);
+    return false;
+  }
+  bool ok = S_pump(ctx, in_fd, path, out_fd, path);
+  S_close_input(in_fd);
+  if (ok && fchmod(out_fd, st.st_mode & 07777) != 0) {
+    cli_error(ctx, "%s: %s", path, strerror(errno));
+    ok = false;
+  }
+  if (ok && fchown(out_fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) {
+    cli_error(ctx, "%s: %s", path, strerror(errno));
+    ok = false;
+  }
+  if (!ok) {
+    S_drop_temp(out_fd);
+    return false;
+  }
+  return S_commit_temp(ctx, out_fd, path);
+}
+
+bool
+cli_convert_to_file(const cli_context *ctx, char *const *paths, int count,
+                    const char *out_path)
+{
+  int out_fd = S_make_temp(out_path);
+  if (out_fd < 0) {
+    cli_error(ctx, "%s: %s", out_path, strerror(errno));
+    return false;
+  }
+  bool ok = true;
+  for (int i = 0; i < count; i++) {
+    int in_fd = S_open_input(ctx, paths[i]);
+    if (in_fd < 0) {
+      ok = false;
+      continue;
+    }
+    ok = S_pump(ctx, in_fd, paths[i], out_fd, out_path) && ok;
+    S_close_input(in_fd);
+  }
+  /* The new file gets the usual mode for a new file (mkstemp makes 0600). */
+  mode_t mask = umask(0);
+  umask(mask);
+  if (ok && fchmod(out_fd, 0666 & ~mask) != 0) {
+    cli_error(ctx, "%s: %s", out_path, strerror(errno));
+    ok = false;
+  }
+  if (!ok) {
+    S_drop_temp(out_fd);
+    return false;
+  }
+  return S_commit_temp(ctx, out_fd, out_path);
+}

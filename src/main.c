@@ -1,0 +1,216 @@
+/* main.c — the zhconv command: options, messages, and the loop over the
+ * inputs.  Everything it converts goes through the public API. */
+#include <config.h>
+
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum { OPT_FORMAT = 256, OPT_INVALID, OPT_DATA_DIR, OPT_HELP, OPT_VERSION, OPT_BUFFER_SIZE };
+
+static const struct option S_long_options[] = {
+  {"to", required_argument, NULL, 't'},
+  {"from", required_argument, NULL, 'f'},
+  {"config", required_argument, NULL, 'c'},
+  {"format", required_argument, NULL, OPT_FORMAT},
+  {"invalid", required_argument, NULL, OPT_INVALID},
+  {"output", required_argument, NULL, 'o'},
+  {"in-place", no_argument, NULL, 'i'},
+  {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+  {"quiet", no_argument, NULL, 'q'},
+  {"silent", no_argument, NULL, 'q'},
+  {"help", no_argument, NULL, OPT_HELP},
+  {"version", no_argument, NULL, OPT_VERSION},
+  /* For tests: read and write in chunks of this many bytes. */
+  {"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
+  {NULL, 0, NULL, 0},
+};
+
+static void
+S_usage_error(const char *fmt, const char *arg)
+{
+  fputs("zhconv: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputc('\n', stderr);
+  fputs(_("Try 'zhconv --help' for more information.\n"), stderr);
+  exit(EXIT_USAGE);
+}
+
+static void
+S_help(void)
+{
+  /* TRANSLATORS: --help output.  Keep the option names and the words after
+     '=' (targets, modes) untranslated: they are what users type. */
+  printf(_("Usage: zhconv [OPTION]... [FILE]...\n"
+           "Convert Chinese text between Simplified and Traditional script and between\n"
+           "the vocabularies of mainland China, Taiwan and Hong Kong.\n"
+           "With no FILE, or when FILE is -, read standard input.\n"
+           "\n"));
+  printf(_("Conversion:\n"
+           "  -t, --to=TARGET        convert to TARGET: hans (Simplified), hant\n"
+           "                           (Traditional), cn (mainland China), tw (Taiwan)\n"
+           "                           or hk (Hong Kong)\n"
+           "  -f, --from=SOURCE      the input's variant: auto (the default: decided from\n"
+           "                           the characters), hans, hant, cn, tw or hk\n"
+           "  -c, --config=CONFIG    run an OpenCC configuration (a name such as tw2sp, or\n"
+           "                           a JSON file) exactly as 'opencc -c' does\n"
+           "      --format=FORMAT    input format: auto (the default) or text\n"
+           "      --invalid=MODE     bytes that are not UTF-8: reject (the default: stop\n"
+           "                           with an error, write nothing for that input),\n"
+           "                           keep (copy them) or replace (write U+FFFD)\n"
+           "\n"));
+  printf(_("Output:\n"
+           "  -o, --output=FILE      write to FILE instead of standard output; FILE is\n"
+           "                           replaced only when every input converted\n"
+           "  -i, --in-place         rewrite each FILE with its conversion\n"
+           "  -q, --quiet, --silent  print no diagnostics\n"
+           "\n"));
+  printf(_("Other:\n"
+           "      --data-dir=DIR     read zhconv's data from DIR (several: DIR1:DIR2)\n"
+           "      --help             display this help and exit\n"
+           "      --version          output version information and exit\n"
+           "\n"));
+  printf(_("Exit status is 0 on success, 1 if an input could not be converted or\n"
+           "written, and 2 for a usage error.\n"
+           "\n"
+           "Examples:\n"
+           "  zhconv --to=hans article.txt      Traditional to Simplified\n"
+           "  zhconv --to=tw -i post.md         mainland text to Taiwan usage, in place\n"
+           "  zhconv --config=s2twp < in > out  exactly as 'opencc -c s2twp'\n"));
+}
+
+static void
+S_version(void)
+{
+  printf("zhconv %s\n", PACKAGE_VERSION);
+  printf(_("libzhconv %s, built with OpenCC, utf8proc and libyaml\n"),
+         zhconv_version_string());
+  printf(_("License: MIT <https://opensource.org/licenses/MIT>.\n"
+           "This is free software: you are free to change and redistribute it.\n"
+           "There is NO WARRANTY, to the extent permitted by law.\n"));
+}
+
+/* Close standard output and report what a late write error left. */
+static void
+S_close_stdout(void)
+{
+  if (fclose(stdout) != 0) {
+    perror("zhconv: write error");
+    _exit(EXIT_TROUBLE);
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  setlocale(LC_ALL, "");
+#ifdef ENABLE_NLS
+  const char *localedir = getenv("ZHCONV_LOCALEDIR");
+  bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+  bind_textdomain_codeset(PACKAGE, "UTF-8");
+  textdomain(PACKAGE);
+#endif
+  atexit(S_close_stdout);
+  /* A closed pipe ends us quietly, as it ends cat. */
+  signal(SIGPIPE, SIG_DFL);
+
+  const char *to = NULL, *from = NULL, *config = NULL, *output = NULL;
+  const char *invalid = "reject", *data_dir = getenv("ZHCONV_DATA_DIR");
+  bool in_place = false;
+  cli_context ctx = {NULL, zhconv_stream_in_size(), true, false};
+
+  int c;
+  while ((c = getopt_long(argc, argv, "t:f:c:o:iq", S_long_options, NULL)) != -1) {
+    switch (c) {
+    case 't': to = optarg; break;
+    case 'f': from = optarg; break;
+    case 'c': config = optarg; break;
+    case 'o': output = optarg; break;
+    case 'i': in_place = true; break;
+    case 'q': ctx.quiet = true; break;
+    case OPT_INVALID: invalid = optarg; break;
+    case OPT_DATA_DIR: data_dir = optarg; break;
+    case OPT_FORMAT:
+      if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "text") != 0)
+        S_usage_error(_("unknown format '%s' (auto or text)"), optarg);
+      break;
+    case OPT_BUFFER_SIZE: {
+      char *end;
+      unsigned long long n = strtoull(optarg, &end, 10);
+      if (*end || n == 0 || n > (1u << 30))
+        S_usage_error(_("invalid buffer size '%s'"), optarg);
+      ctx.buffer_size = (size_t)n;
+      break;
+    }
+    case OPT_HELP: S_help(); return EXIT_OK;
+    case OPT_VERSION: S_version(); return EXIT_OK;
+    default:
+      fputs(_("Try 'zhconv --help' for more information.\n"), stderr);
+      return EXIT_USAGE;
+    }
+  }
+  char **files = argv + optind;
+  int nfiles = argc - optind;
+
+  if (config && (to || from))
+    S_usage_error("%s", _("--config cannot be combined with --to or --from"));
+  if (!config && !to)
+    S_usage_error("%s", _("no target given: use --to=hans, hant, cn, tw or hk"));
+  if (in_place && output)
+    S_usage_error("%s", _("--in-place cannot be combined with --output"));
+  if (in_place && nfiles == 0)
+    S_usage_error("%s", _("--in-place needs at least one FILE"));
+  for (int i = 0; in_place && i < nfiles; i++)
+    if (strcmp(files[i], "-") == 0)
+      S_usage_error("%s", _("--in-place cannot rewrite standard input"));
+
+  zhconv_options *opts = zhconv_options_new();
+  if (!opts) {
+    cli_error(&ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
+    return EXIT_TROUBLE;
+  }
+  if ((to && zhconv_options_set(opts, ZHCONV_OPT_TO, to) != ZHCONV_OK) ||
+      (from && zhconv_options_set(opts, ZHCONV_OPT_FROM, from) != ZHCONV_OK) ||
+      zhconv_options_set(opts, ZHCONV_OPT_INVALID, invalid) != ZHCONV_OK)
+    S_usage_error("%s", zhconv_options_error(opts, NULL));
+  if ((config && zhconv_options_set(opts, ZHCONV_OPT_CONFIG, config) != ZHCONV_OK) ||
+      (data_dir && *data_dir &&
+       zhconv_options_set(opts, ZHCONV_OPT_DATA_DIR, data_dir) != ZHCONV_OK)) {
+    cli_error(&ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
+    return EXIT_TROUBLE;
+  }
+  int status;
+  zhconv *z = zhconv_new(opts, &status);
+  if (!z) {
+    cli_error(&ctx, "%s", zhconv_options_error(opts, NULL));
+    zhconv_options_free(opts);
+    return status == ZHCONV_ERR_ARG ? EXIT_USAGE : EXIT_TROUBLE;
+  }
+  zhconv_options_free(opts);
+  ctx.converter = z;
+  /* Nothing can fail on the input side when invalid bytes are kept or
+   * replaced, so output may stream straight out. */
+  ctx.hold_output = strcmp(invalid, "reject") == 0;
+  cli_install_signal_cleanup();
+
+  char *stdin_only[] = {(char *)"-"};
+  if (nfiles == 0) {
+    files = stdin_only;
+    nfiles = 1;
+  }
+  bool ok = true;
+  if (output)
+    ok = cli_convert_to_file(&ctx, files, nfiles, output);
+  else
+    for (int i = 0; i < nfiles; i++)
+      ok = (in_place ? cli_convert_in_place(&ctx, files[i])
+                     : cli_convert_to_stdout(&ctx, files[i])) && ok;
+  zhconv_free(z);
+  return ok ? EXIT_OK : EXIT_TROUBLE;
+}

@@ -1,0 +1,355 @@
+/* stream.c — streaming conversion: the caller's buffers in and out, and
+ * the pipeline in between.
+ *
+ *   caller's input ─► pending input ─► validate UTF-8 ─► cut at a safe place
+ *        ─► decide the source (auto) ─► engine ─► pending output ─► caller
+ *
+ * The stream converts text only up to a character that occurs in no
+ * dictionary key (keyset.c): no dictionary match can reach across such a
+ * character, so converting the text on either side separately gives what
+ * converting it whole would.  NUL bytes and, with --invalid=keep or
+ * replace, invalid bytes are boundaries of the same kind: the text before
+ * them is converted, and they are copied (or replaced) as they are. */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "zhconv-private.h"
+
+/* Convert once this much valid text is pending (zhconv->chunk)... */
+#define CHUNK ((size_t)64 * 1024)
+/* ...and, when it holds no safe place to cut, wait for one at most this
+ * long before cutting anyway (see README, "Streaming"). */
+#define HOLD_LIMIT ((size_t)4 * 1024 * 1024)
+/* With --from=auto the source is decided from the first this many bytes
+ * (fewer if the text is shorter or breaks at a NUL or invalid byte first),
+ * so that the decision does not depend on how the input was chunked. */
+#define DETECT_WINDOW ((size_t)64 * 1024)
+
+struct zhconv_stream {
+  const zhconv *z;
+  zhconv__buf in;          /* input not yet converted */
+  size_t valid;            /* in[0, valid) is known to be valid UTF-8 */
+  size_t no_cut_before;    /* in[0, no_cut_before) holds no safe place */
+  zhconv__buf out;         /* output not yet handed to the caller */
+  size_t out_pos;          /* out[0, out_pos) has been handed over */
+  size_t offset;           /* stream offset of in.data[0] */
+  size_t line, column;     /* its line and column */
+  zhconv_variant source;   /* AUTO until decided */
+  bool ended;              /* ZHCONV_END has completed */
+  int status;              /* 0, or the error that stopped the stream */
+  char error[ZHCONV__ERRLEN];
+  zhconv_mark error_mark;
+};
+
+void
+zhconv__set_chunk(zhconv *z, size_t chunk)
+{
+  z->chunk = chunk ? chunk : CHUNK;
+}
+
+size_t
+zhconv_stream_in_size(void)
+{
+  return CHUNK;
+}
+
+size_t
+zhconv_stream_out_size(void)
+{
+  return CHUNK * 2;
+}
+
+void
+zhconv_stream_reset(zhconv_stream *s)
+{
+  if (!s)
+    return;
+  s->in.len = 0;
+  s->out.len = 0;
+  s->valid = s->no_cut_before = s->out_pos = 0;
+  s->offset = s->line = s->column = 0;
+  s->source = s->z->from == ZHCONV_AUTO ? ZHCONV_AUTO : s->z->from;
+  s->ended = false;
+  s->status = ZHCONV_OK;
+  s->error[0] = '\0';
+  memset(&s->error_mark, 0, sizeof s->error_mark);
+}
+
+zhconv_stream *
+zhconv_stream_new(const zhconv *z)
+{
+  if (!z)
+    return NULL;
+  zhconv_stream *s = calloc(1, sizeof *s);
+  if (!s)
+    return NULL;
+  s->z = z;
+  zhconv_stream_reset(s);
+  return s;
+}
+
+void
+zhconv_stream_free(zhconv_stream *s)
+{
+  if (!s)
+    return;
+  zhconv__buf_free(&s->in);
+  zhconv__buf_free(&s->out);
+  free(s);
+}
+
+const char *
+zhconv_stream_error(const zhconv_stream *s, zhconv_mark *where)
+{
+  if (!s || s->status == ZHCONV_OK)
+    return NULL;
+  if (where)
+    *where = s->error_mark;
+  return s->error;
+}
+
+zhconv_variant
+zhconv_stream_source(const zhconv_stream *s)
+{
+  return s ? s->source : ZHCONV_AUTO;
+}
+
+/* ---- pipeline steps ----------------------------------------------------- */
+
+/* Stop the stream with an error at in[at]. */
+static int
+S_fail(zhconv_stream *s, int status, size_t at)
+{
+  s->status = status;
+  if (s->error[0] == '\0')
+    zhconv__errorf(s->error, "%s", zhconv_strerror(status));
+  size_t line = s->line, column = s->column;
+  for (size_t i = 0; i < at && i < s->in.len; i++) {
+    if (s->in.data[i] == '\n') {
+      line++;
+      column = 0;
+    } else
+      column++;
+  }
+  s->error_mark.file = NULL;
+  s->error_mark.offset = s->offset + at;
+  s->error_mark.line = line;
+  s->error_mark.column = column;
+  return status;
+}
+
+/* Drop in[0, n), keeping the position bookkeeping. */
+static void
+S_consume(zhconv_stream *s, size_t n)
+{
+  const char *p = s->in.data, *end = p + n, *nl;
+  while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+    s->line++;
+    s->column = 0;
+    p = nl + 1;
+  }
+  s->column += (size_t)(end - p);
+  s->offset += n;
+  zhconv__buf_consume(&s->in, n);
+  s->valid = s->valid > n ? s->valid - n : 0;
+  s->no_cut_before = s->no_cut_before > n ? s->no_cut_before - n : 0;
+}
+
+/* Convert the valid text in[0, n) and drop it from the input. */
+static int
+S_convert_text(zhconv_stream *s, size_t n)
+{
+  if (n == 0)
+    return ZHCONV_OK;
+  if (s->source == ZHCONV_AUTO) {
+    /* Script-level fallback: assume the text is not yet in the target's
+     * script, since the caller asked to convert it. */
+    zhconv_variant target = s->z->to;
+    zhconv_variant fallback =
+      target == ZHCONV_HANS || target == ZHCONV_CN ? ZHCONV_HANT : ZHCONV_HANS;
+    size_t window = s->valid;
+    if (window > DETECT_WINDOW) {
+      window = DETECT_WINDOW;
+      while (window > 0 && ((unsigned char)s->in.data[window] & 0xC0) == 0x80)
+        window--;
+    }
+    s->source = zhconv__detect(s->z->detector, s->in.data, window, fallback);
+  }
+  int st = zhconv__engine_convert(zhconv__engine_for(s->z, s->source), s->in.data, n,
+                                  &s->out, s->error);
+  if (st != ZHCONV_OK)
+    return S_fail(s, st, 0);
+  S_consume(s, n);
+  return ZHCONV_OK;
+}
+
+/* Copy in[0, n) to the output untouched and drop it from the input. */
+static int
+S_pass_bytes(zhconv_stream *s, const char *bytes, size_t len, size_t n)
+{
+  int st = zhconv__buf_append(&s->out, bytes, len);
+  if (st != ZHCONV_OK)
+    return S_fail(s, st, 0);
+  S_consume(s, n);
+  return ZHCONV_OK;
+}
+
+/* Handle the invalid or incomplete sequence at in[0]. */
+static int
+S_invalid(zhconv_stream *s)
+{
+  size_t n = zhconv__utf8_invalid_length(s->in.data, s->in.len);
+  switch (s->z->invalid) {
+  case ZHCONV__INVALID_KEEP:
+    return S_pass_bytes(s, s->in.data, n, n);
+  case ZHCONV__INVALID_REPLACE:
+    return S_pass_bytes(s, "\xEF\xBF\xBD", 3, n);
+  default:
+    zhconv__errorf(s->error, _("invalid UTF-8 at byte %zu"), s->offset);
+    return S_fail(s, ZHCONV_ERR_INVALID_UTF8, 0);
+  }
+}
+
+/* Validate what has arrived and convert what can be converted now. */
+static int
+S_advance(zhconv_stream *s)
+{
+  int st;
+  while (s->valid < s->in.len) {
+    zhconv__utf8_stop stop;
+    s->valid += zhconv__utf8_scan(s->in.data + s->valid, s->in.len - s->valid, &stop);
+    if (stop == ZHCONV__UTF8_END || stop == ZHCONV__UTF8_INCOMPLETE)
+      break;
+    /* A NUL or an invalid sequence: a boundary.  Convert what precedes. */
+    if ((st = S_convert_text(s, s->valid)) != ZHCONV_OK)
+      return st;
+    st = stop == ZHCONV__UTF8_NUL ? S_pass_bytes(s, "", 1, 1) : S_invalid(s);
+    if (st != ZHCONV_OK)
+      return st;
+  }
+  if (s->valid < s->z->chunk || (s->source == ZHCONV_AUTO && s->valid < DETECT_WINDOW))
+    return ZHCONV_OK;
+  size_t cut = zhconv__keyset_safe_prefix(&s->z->keys, s->in.data, s->no_cut_before,
+                                          s->valid);
+  if (cut == 0) {
+    s->no_cut_before = s->valid;
+    if (s->valid < HOLD_LIMIT)
+      return ZHCONV_OK;
+    cut = s->valid;
+  }
+  if ((st = S_convert_text(s, cut)) != ZHCONV_OK)
+    return st;
+  s->no_cut_before = s->valid;
+  return ZHCONV_OK;
+}
+
+/* Convert everything held back; at the end, an incomplete sequence too. */
+static int
+S_flush(zhconv_stream *s, bool end)
+{
+  int st = S_convert_text(s, s->valid);
+  if (st == ZHCONV_OK && end && s->in.len > 0)
+    st = S_invalid(s);
+  return st;
+}
+
+/* Hand pending output to the caller; true when none is left. */
+static bool
+S_drain(zhconv_stream *s, zhconv_outbuf *out)
+{
+  size_t pending = s->out.len - s->out_pos;
+  size_t room = out->size - out->pos;
+  size_t n = pending < room ? pending : room;
+  if (n) {
+    memcpy(out->dst + out->pos, s->out.data + s->out_pos, n);
+    out->pos += n;
+    s->out_pos += n;
+  }
+  if (s->out_pos < s->out.len)
+    return false;
+  s->out.len = s->out_pos = 0;
+  return true;
+}
+
+int
+zhconv_stream_convert(zhconv_stream *s, zhconv_outbuf *out, zhconv_inbuf *in,
+                      zhconv_directive directive)
+{
+  if (!s || !out || !in || out->pos > out->size || in->pos > in->size ||
+      directive < ZHCONV_CONTINUE || directive > ZHCONV_END)
+    return ZHCONV_ERR_ARG;
+  if (s->status != ZHCONV_OK || (s->ended && in->pos < in->size))
+    return ZHCONV_ERR_STATE;
+  for (;;) {
+    if (!S_drain(s, out))
+      return ZHCONV_MORE;
+    if (s->ended)
+      return ZHCONV_OK;
+    int st;
+    if (in->pos < in->size) {
+      /* Take at most a chunk at a time so that pending output stays small. */
+      size_t take = in->size - in->pos;
+      if (take > CHUNK)
+        take = CHUNK;
+      if ((st = zhconv__buf_append(&s->in, in->src + in->pos, take)) != ZHCONV_OK)
+        return S_fail(s, st, s->in.len);
+      in->pos += take;
+      st = S_advance(s);
+    } else if (directive == ZHCONV_CONTINUE) {
+      return ZHCONV_OK;
+    } else {
+      st = S_flush(s, directive == ZHCONV_END);
+      if (st == ZHCONV_OK && directive == ZHCONV_END)
+        s->ended = true;
+      if (st == ZHCONV_OK && directive == ZHCONV_FLUSH && S_drain(s, out))
+        return ZHCONV_OK;
+    }
+    if (st != ZHCONV_OK)
+      return st;
+  }
+}
+
+/* ---- one-shot conversion, built on the stream -------------------------- */
+
+int
+zhconv_convert(const zhconv *z, const char *text, size_t len, char **out, size_t *outlen,
+               zhconv_mark *where)
+{
+  if (!out || !outlen || (!text && len))
+    return ZHCONV_ERR_ARG;
+  *out = NULL;
+  *outlen = 0;
+  zhconv_stream *s = zhconv_stream_new(z);
+  if (!s)
+    return z ? ZHCONV_ERR_NOMEM : ZHCONV_ERR_ARG;
+  zhconv__buf result = {0};
+  zhconv_inbuf in = {text, len, 0};
+  int st;
+  do {
+    st = zhconv__buf_reserve(&result, len / 2 + 4096);
+    if (st != ZHCONV_OK)
+      break;
+    zhconv_outbuf ob = {result.data + result.len, result.cap - result.len - 1, 0};
+    st = zhconv_stream_convert(s, &ob, &in, ZHCONV_END);
+    result.len += ob.pos;
+  } while (st == ZHCONV_MORE);
+  if (st == ZHCONV_OK) {
+    result.data[result.len] = '\0';
+    *out = result.data;
+    *outlen = result.len;
+  } else {
+    if (where)
+      zhconv_stream_error(s, where);
+    zhconv__buf_free(&result);
+  }
+  zhconv_stream_free(s);
+  return st;
+}
+
+void
+zhconv_string_free(char *string)
+{
+  free(string);
+}

@@ -1,0 +1,126 @@
+/* utf8.c — UTF-8 validation.  utf8proc decides what is valid; the loop
+ * around it skips ASCII quickly, since most of a document's bytes are. */
+#include <config.h>
+
+#include <string.h>
+#include <utf8proc.h>
+
+#include "zhconv-private.h"
+
+/* Does s[0..len) hold the start of a sequence that more bytes could
+ * complete?  (Used at the end of a chunk.) */
+static bool
+S_could_complete(const unsigned char *s, size_t len)
+{
+  size_t need = zhconv__utf8_invalid_length((const char *)s, len);
+  return need == len && len < 4 && s[0] >= 0xC2 && s[0] <= 0xF4 &&
+         len < (size_t)(s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2);
+}
+
+size_t
+zhconv__utf8_scan(const char *text, size_t len, zhconv__utf8_stop *stop)
+{
+  const unsigned char *s = (const unsigned char *)text;
+  size_t i = 0;
+  while (i < len) {
+    /* Eight ASCII bytes at a time, then one at a time. */
+    while (i + 8 <= len) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      /* Any high bit set, or any zero byte: leave the fast path. */
+      if ((w & 0x8080808080808080ULL) ||
+          ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL))
+        break;
+      i += 8;
+    }
+    if (i >= len)
+      break;
+    unsigned char c = s[i];
+    if (c == 0) {
+      *stop = ZHCONV__UTF8_NUL;
+      return i;
+    }
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+    if (n < 0) {
+      *stop = S_could_complete(s + i, len - i) ? ZHCONV__UTF8_INCOMPLETE
+                                               : ZHCONV__UTF8_INVALID;
+      return i;
+    }
+    i += (size_t)n;
+  }
+  *stop = ZHCONV__UTF8_END;
+  return len;
+}
+
+size_t
+zhconv__utf8_invalid_length(const char *text, size_t len)
+{
+  /* Unicode's "maximal subpart": the longest prefix of a well-formed
+   * sequence, or one byte.  The second byte's range depends on the lead
+   * (Unicode Table 3-7). */
+  const unsigned char *s = (const unsigned char *)text;
+  unsigned char c = s[0];
+  size_t need;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF)
+    need = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    need = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else
+    return 1;
+  size_t i = 1;
+  while (i < need && i < len) {
+    unsigned char b = s[i];
+    if (b < lo || b > hi)
+      break;
+    lo = 0x80;
+    hi = 0xBF;
+    i++;
+  }
+  return i;
+}
+
+size_t
+zhconv__utf8_decode(const char *text, uint32_t *cp)
+{
+  const unsigned char *s = (const unsigned char *)text;
+  if (s[0] < 0x80) {
+    *cp = s[0];
+    return 1;
+  }
+  if (s[0] < 0xE0) {
+    *cp = ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+    return 2;
+  }
+  if (s[0] < 0xF0) {
+    *cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    return 3;
+  }
+  *cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+        ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+  return 4;
+}
+
+size_t
+zhconv__utf8_last_start(const char *text, size_t len)
+{
+  const unsigned char *s = (const unsigned char *)text;
+  size_t i = len;
+  while (i > 0) {
+    i--;
+    if ((s[i] & 0xC0) != 0x80)
+      return i;
+  }
+  return 0;
+}
