@@ -203,9 +203,9 @@ done:
   return ok;
 }
 
-/* Copy a finished temporary file to standard output. */
+/* Copy a finished temporary file to out_fd. */
 static bool
-S_copy_out(const cli_context *ctx, int fd)
+S_copy_out(const cli_context *ctx, int fd, int out_fd, const char *out_name)
 {
   char buf[65536];
   if (lseek(fd, 0, SEEK_SET) < 0) {
@@ -222,8 +222,11 @@ S_copy_out(const cli_context *ctx, int fd)
     }
     if (n == 0)
       return true;
-    if (!S_write_all(STDOUT_FILENO, buf, (size_t)n)) {
-      cli_error(ctx, _("write error: %s"), strerror(errno));
+    if (!S_write_all(out_fd, buf, (size_t)n)) {
+      if (out_fd == STDOUT_FILENO)
+        cli_error(ctx, _("write error: %s"), strerror(errno));
+      else
+        cli_error(ctx, "%s: %s", out_name, strerror(errno));
       return false;
     }
   }
@@ -231,28 +234,36 @@ S_copy_out(const cli_context *ctx, int fd)
 
 /* ---- the three destinations --------------------------------------------- */
 
-bool
-cli_convert_to_stdout(const cli_context *ctx, const char *path)
+/* Convert one input onto a descriptor that cannot be replaced atomically
+ * (standard output, a device), holding the output back if asked. */
+static bool
+S_convert_to_fd(const cli_context *ctx, const char *path, int out_fd, const char *out_name)
 {
-  const char *name = strcmp(path, "-") == 0 ? "-" : path;
   int in_fd = S_open_input(ctx, path);
   if (in_fd < 0)
     return false;
   bool ok;
   if (!ctx->hold_output) {
-    ok = S_pump(ctx, in_fd, name, STDOUT_FILENO, _("standard output"));
+    ok = S_pump(ctx, in_fd, path, out_fd, out_name);
   } else {
     int tmp = S_make_temp(NULL);
     if (tmp < 0) {
       cli_error(ctx, _("cannot create a temporary file: %s"), strerror(errno));
       ok = false;
     } else {
-      ok = S_pump(ctx, in_fd, name, tmp, _("temporary file")) && S_copy_out(ctx, tmp);
+      ok = S_pump(ctx, in_fd, path, tmp, _("temporary file")) &&
+           S_copy_out(ctx, tmp, out_fd, out_name);
       close(tmp);
     }
   }
   S_close_input(in_fd);
   return ok;
+}
+
+bool
+cli_convert_to_stdout(const cli_context *ctx, const char *path)
+{
+  return S_convert_to_fd(ctx, path, STDOUT_FILENO, _("standard output"));
 }
 
 bool
@@ -294,6 +305,23 @@ bool
 cli_convert_to_file(const cli_context *ctx, char *const *paths, int count,
                     const char *out_path)
 {
+  struct stat st;
+  if (stat(out_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    /* A device or a pipe: nothing to replace, so write to it directly. */
+    int fd = open(out_path, O_WRONLY | O_TRUNC);
+    if (fd < 0) {
+      cli_error(ctx, "%s: %s", out_path, strerror(errno));
+      return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < count; i++)
+      ok = S_convert_to_fd(ctx, paths[i], fd, out_path) && ok;
+    if (close(fd) != 0 && ok) {
+      cli_error(ctx, "%s: %s", out_path, strerror(errno));
+      ok = false;
+    }
+    return ok;
+  }
   int out_fd = S_make_temp(out_path);
   if (out_fd < 0) {
     cli_error(ctx, "%s: %s", out_path, strerror(errno));
@@ -309,10 +337,12 @@ cli_convert_to_file(const cli_context *ctx, char *const *paths, int count,
     ok = S_pump(ctx, in_fd, paths[i], out_fd, out_path) && ok;
     S_close_input(in_fd);
   }
-  /* The new file gets the usual mode for a new file (mkstemp makes 0600). */
+  /* An existing file keeps its mode; a new one gets the usual mode for a
+   * new file (mkstemp makes 0600). */
   mode_t mask = umask(0);
   umask(mask);
-  if (ok && fchmod(out_fd, 0666 & ~mask) != 0) {
+  mode_t mode = stat(out_path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~mask;
+  if (ok && fchmod(out_fd, mode) != 0) {
     cli_error(ctx, "%s: %s", out_path, strerror(errno));
     ok = false;
   }
