@@ -86,6 +86,8 @@ zhconv_options_free(zhconv_options *o)
     return;
   free(o->config);
   free(o->data_dirs);
+  free(o->error_file);
+  zhconv__buf_free(&o->vocab_files);
   free(o);
 }
 
@@ -96,6 +98,36 @@ S_options_fail(zhconv_options *o, int status, const char *fmt, const char *value
   o->has_error = true;
   memset(&o->error_mark, 0, sizeof o->error_mark);
   return status;
+}
+
+/* "yes" or "no" (also 1/0, true/false). */
+static int
+S_set_flag(zhconv_options *o, bool *flag, const char *value)
+{
+  const char *yes[] = {"yes", "1", "true"}, *no[] = {"no", "0", "false"};
+  for (int i = 0; i < 3; i++) {
+    if (value && strcmp(value, yes[i]) == 0) {
+      *flag = true;
+      return ZHCONV_OK;
+    }
+    if (value && strcmp(value, no[i]) == 0) {
+      *flag = false;
+      return ZHCONV_OK;
+    }
+  }
+  return S_options_fail(o, ZHCONV_ERR_ARG, _("'%s' is not yes or no"), value);
+}
+
+/* Remember a vocabulary to load: kind 'f' (a file) or 't' (YAML text). */
+static int
+S_add_vocab(zhconv_options *o, char kind, const char *value)
+{
+  if (!value)
+    return S_options_fail(o, ZHCONV_ERR_ARG, _("no vocabulary given%s"), "");
+  if (zhconv__buf_append(&o->vocab_files, &kind, 1) != ZHCONV_OK ||
+      zhconv__buf_append(&o->vocab_files, value, strlen(value) + 1) != ZHCONV_OK)
+    return ZHCONV_ERR_NOMEM;
+  return ZHCONV_OK;
 }
 
 static int
@@ -149,6 +181,14 @@ zhconv_options_set(zhconv_options *o, zhconv_option key, const char *value)
     if (!value || strcmp(value, "text") != 0)
       return S_options_fail(o, ZHCONV_ERR_ARG, _("unknown format '%s' (text)"), value);
     return ZHCONV_OK;
+  case ZHCONV_OPT_VOCAB:
+    return S_add_vocab(o, 'f', value);
+  case ZHCONV_OPT_VOCAB_TEXT:
+    return S_add_vocab(o, 't', value);
+  case ZHCONV_OPT_NO_VOCAB:
+    return S_set_flag(o, &o->no_vocab, value);
+  case ZHCONV_OPT_PUNCT:
+    return S_set_flag(o, &o->punct, value);
   }
   return S_options_fail(o, ZHCONV_ERR_ARG, _("unknown option %s"), "");
 }
@@ -172,6 +212,9 @@ zhconv_free(zhconv *z)
     return;
   zhconv__engine_close(z->from_hans);
   zhconv__engine_close(z->from_hant);
+  zhconv__matcher_free(z->vocab_hans);
+  zhconv__matcher_free(z->vocab_hant);
+  zhconv__vocab_free(z->vocab);
   zhconv__detector_free(z->detector);
   zhconv__keyset_free(&z->keys);
   free(z);
@@ -196,6 +239,26 @@ S_open_chain(zhconv *z, const char *name, const char *data_dirs, zhconv__engine 
   return st;
 }
 
+/* Load the built-in vocabulary and the options' own, in order. */
+static int
+S_load_vocab(zhconv *z, zhconv_options *o, zhconv_mark *mark)
+{
+  int st = zhconv__vocab_new(&z->vocab);
+  if (st == ZHCONV_OK)
+    st = zhconv__vocab_load_builtin(z->vocab, o->data_dirs, o->error, mark);
+  for (size_t at = 0; st == ZHCONV_OK && at < o->vocab_files.len;) {
+    const char *item = o->vocab_files.data + at;
+    size_t n = strlen(item + 1);
+    if (item[0] == 'f')
+      st = zhconv__vocab_load_file(z->vocab, item + 1, ZHCONV__SCOPE_TECHNICAL, o->error, mark);
+    else
+      st = zhconv__vocab_load_text(z->vocab, item + 1, n, "<vocabulary text>",
+                                   ZHCONV__SCOPE_TECHNICAL, o->error, mark);
+    at += n + 2;
+  }
+  return st;
+}
+
 zhconv *
 zhconv_new(zhconv_options *o, int *status)
 {
@@ -208,6 +271,8 @@ zhconv_new(zhconv_options *o, int *status)
   }
   o->has_error = false;
   memset(&o->error_mark, 0, sizeof o->error_mark);
+  free(o->error_file);
+  o->error_file = NULL;
   if (!o->config && o->to == ZHCONV_AUTO) {
     zhconv__errorf(err, _("no target given"));
     st = ZHCONV_ERR_ARG;
@@ -219,6 +284,7 @@ zhconv_new(zhconv_options *o, int *status)
     goto fail;
   }
   z->invalid = o->invalid;
+  z->punct = o->punct && !o->config;
   zhconv__set_chunk(z, 0);
   if (o->config) {
     /* Exactly OpenCC: one chain, no detection. */
@@ -235,14 +301,30 @@ zhconv_new(zhconv_options *o, int *status)
       st = zhconv__detector_new(o->data_dirs, &z->detector, err);
     } else
       st = ZHCONV_OK;
+    zhconv_mark mark = {0};
+    if (st == ZHCONV_OK && !o->no_vocab)
+      st = S_load_vocab(z, o, &mark);
+    if (st != ZHCONV_OK && mark.file) {
+      /* The vocabulary that owns the name goes with the converter. */
+      o->error_file = strdup(mark.file);
+      o->error_mark = mark;
+      o->error_mark.file = o->error_file;
+    }
     for (int i = 0; i < 2 && st == ZHCONV_OK; i++) {
       if (i == 1 && sources[1] == sources[0])
         break;
       const char *chain = zhconv__plan_chain(sources[i], o->to);
-      zhconv__engine **slot = S_script(sources[i]) == ZHCONV_HANS ? &z->from_hans
-                                                                   : &z->from_hant;
-      if (chain)
-        st = S_open_chain(z, chain, o->data_dirs, slot, err);
+      bool hans = S_script(sources[i]) == ZHCONV_HANS;
+      /* Text already in the target's script and region is left alone,
+       * vocabulary included. */
+      if (!chain)
+        continue;
+      st = S_open_chain(z, chain, o->data_dirs, hans ? &z->from_hans : &z->from_hant, err);
+      zhconv__matcher **matcher = hans ? &z->vocab_hans : &z->vocab_hant;
+      if (st == ZHCONV_OK && z->vocab)
+        st = zhconv__matcher_new(z->vocab, S_script(sources[i]), o->to, matcher);
+      if (st == ZHCONV_OK && *matcher)
+        zhconv__matcher_add_keychars(*matcher, &z->keys);
     }
   }
   if (st == ZHCONV_OK)
@@ -268,4 +350,60 @@ const zhconv__engine *
 zhconv__engine_for(const zhconv *z, zhconv_variant source)
 {
   return S_script(source) == ZHCONV_HANS ? z->from_hans : z->from_hant;
+}
+
+const zhconv__matcher *
+zhconv__matcher_for(const zhconv *z, zhconv_variant source)
+{
+  return S_script(source) == ZHCONV_HANS ? z->vocab_hans : z->vocab_hant;
+}
+
+/* ---- detection ----------------------------------------------------------- */
+
+int
+zhconv_detect(const zhconv *z, const char *text, size_t len, zhconv_variant *script,
+              zhconv_variant *region, double *confidence)
+{
+  if (!z || (!text && len) || !script || !region || !confidence)
+    return ZHCONV_ERR_ARG;
+  if (!z->detector)
+    return ZHCONV_ERR_STATE;
+  /* Only whole, valid characters count: skip NUL and invalid bytes. */
+  zhconv__buf valid = {0};
+  for (size_t at = 0; at < len;) {
+    zhconv__utf8_stop stop;
+    size_t n = zhconv__utf8_scan(text + at, len - at, &stop);
+    if (zhconv__buf_append(&valid, text + at, n) != ZHCONV_OK) {
+      zhconv__buf_free(&valid);
+      return ZHCONV_ERR_NOMEM;
+    }
+    at += n;
+    if (stop == ZHCONV__UTF8_NUL)
+      at++;
+    else if (stop != ZHCONV__UTF8_END)
+      at += zhconv__utf8_invalid_length(text + at, len - at);
+  }
+  text = valid.data ? valid.data : "";
+  len = valid.len;
+  size_t counts[2];
+  *script = zhconv__detect_counts(z->detector, text, len, counts);
+  *region = ZHCONV_AUTO;
+  size_t total = counts[0] + counts[1];
+  *confidence = total ? (double)(*script == ZHCONV_HANS ? counts[0] : counts[1]) / (double)total
+                      : 0.0;
+  int st = ZHCONV_OK;
+  if (*script == ZHCONV_HANS) {
+    /* zhconv knows one Simplified region. */
+    *region = ZHCONV_CN;
+  } else if (*script == ZHCONV_HANT && z->vocab) {
+    size_t evidence[3];
+    st = zhconv__vocab_region_evidence(z->vocab, text, len, evidence);
+    size_t tw = evidence[1], hk = evidence[2];
+    if (st == ZHCONV_OK && tw != hk) {
+      *region = tw > hk ? ZHCONV_TW : ZHCONV_HK;
+      *confidence *= (double)(tw > hk ? tw : hk) / (double)(tw + hk);
+    }
+  }
+  zhconv__buf_free(&valid);
+  return st;
 }

@@ -24,6 +24,7 @@ typedef struct cli_context {
   size_t buffer_size;   /* bytes per read and per output buffer */
   bool hold_output;     /* write nothing for an input that fails */
   bool quiet;           /* no diagnostics */
+  bool explain;         /* list vocabulary changes on stderr */
 } cli_context;
 
 /* "zhconv: " + message + newline on stderr, unless quiet. */
@@ -38,6 +39,9 @@ bool cli_convert_to_stdout(const cli_context *ctx, const char *path);
 bool cli_convert_in_place(const cli_context *ctx, const char *path);
 bool cli_convert_to_file(const cli_context *ctx, char *const *paths, int count,
                          const char *out_path);
+
+/* Print the variant of an input (--detect). */
+bool cli_detect(const cli_context *ctx, const char *path);
 
 /* Remove a temporary file left by an interrupted write (signal handler). */
 void cli_install_signal_cleanup(void);

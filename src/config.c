@@ -1,6 +1,6 @@
 /* config.c — reading an OpenCC JSON configuration far enough to know which
- * dictionary files it uses.  OpenCC itself still runs the configuration;
- * zhconv only needs the dictionaries' keys (see keyset.c). */
+ * dictionary files it uses, and in which part: the segmentation or one of
+ * the conversions (keyset.c needs the keys, native.c runs the chain). */
 #include <config.h>
 
 #include <stdlib.h>
@@ -334,9 +334,12 @@ S_add_dict(dictlist *dl, const jvalue *dict)
   return ZHCONV_OK;
 }
 
-int
-zhconv__config_dicts(const char *config_path, zhconv__dictref **dicts, size_t *count,
-                     char *err)
+/* Read a configuration's segmentation and conversions.  `starts` (when not
+ * NULL) receives where each part's dictionaries begin in the list: part 0
+ * is the segmentation's dictionary, part i its i-th conversion. */
+static int
+S_read_config(const char *config_path, dictlist *dl, char **segtype, size_t **starts,
+              size_t *parts, char *err)
 {
   zhconv__buf text = {0};
   int st = zhconv__read_file(config_path, &text);
@@ -354,29 +357,57 @@ zhconv__config_dicts(const char *config_path, zhconv__dictref **dicts, size_t *c
     return ZHCONV_ERR_CONFIG;
   }
   const char *slash = strrchr(config_path, '/');
-  dictlist dl = {config_path, slash ? (size_t)(slash - config_path) : 0, NULL, 0, 0, err};
+  dl->config_dir = config_path;
+  dl->config_dir_len = slash ? (size_t)(slash - config_path) : 0;
   if (slash == config_path)
-    dl.config_dir_len = 1; /* "/x.json": the root directory */
+    dl->config_dir_len = 1; /* "/x.json": the root directory */
 
-  const jvalue *seg = S_member(S_member(&root, "segmentation"), "dict");
+  const jvalue *segmentation = S_member(&root, "segmentation");
+  const jvalue *seg = S_member(segmentation, "dict");
   const jvalue *chain = S_member(&root, "conversion_chain");
   if (!seg || !chain || chain->type != J_ARRAY) {
     zhconv__errorf(err, _("configuration %s has no segmentation or conversion_chain"),
                    config_path);
     st = ZHCONV_ERR_CONFIG;
   } else {
-    st = S_add_dict(&dl, seg);
+    if (segtype) {
+      const jvalue *type = S_member(segmentation, "type");
+      if (type && type->type == J_STRING && !(*segtype = strdup(type->string)))
+        st = ZHCONV_ERR_NOMEM;
+    }
+    if (starts && st == ZHCONV_OK) {
+      *parts = 1 + chain->count;
+      if (!(*starts = malloc((*parts + 1) * sizeof **starts)))
+        st = ZHCONV_ERR_NOMEM;
+    }
+    if (st == ZHCONV_OK)
+      st = S_add_dict(dl, seg);
     for (size_t i = 0; st == ZHCONV_OK && i < chain->count; i++) {
       const jvalue *dict = S_member(&chain->items[i], "dict");
+      if (starts)
+        (*starts)[1 + i] = dl->count;
       if (!dict) {
         zhconv__errorf(err, _("configuration %s: a conversion without a dict"), config_path);
         st = ZHCONV_ERR_CONFIG;
       } else
-        st = S_add_dict(&dl, dict);
+        st = S_add_dict(dl, dict);
+    }
+    if (starts && st == ZHCONV_OK) {
+      (*starts)[0] = 0;
+      (*starts)[*parts] = dl->count;
     }
   }
   S_jfree(&root);
   zhconv__buf_free(&text);
+  return st;
+}
+
+int
+zhconv__config_dicts(const char *config_path, zhconv__dictref **dicts, size_t *count,
+                     char *err)
+{
+  dictlist dl = {NULL, 0, NULL, 0, 0, err};
+  int st = S_read_config(config_path, &dl, NULL, NULL, NULL, err);
   if (st != ZHCONV_OK) {
     zhconv__config_dicts_free(dl.list, dl.count);
     return st;
@@ -384,6 +415,29 @@ zhconv__config_dicts(const char *config_path, zhconv__dictref **dicts, size_t *c
   *dicts = dl.list;
   *count = dl.count;
   return ZHCONV_OK;
+}
+
+int
+zhconv__config_chain(const char *config_path, zhconv__chain *chain, char *err)
+{
+  memset(chain, 0, sizeof *chain);
+  dictlist dl = {NULL, 0, NULL, 0, 0, err};
+  int st = S_read_config(config_path, &dl, &chain->segmentation, &chain->starts,
+                         &chain->parts, err);
+  chain->dicts = dl.list;
+  chain->count = dl.count;
+  if (st != ZHCONV_OK)
+    zhconv__config_chain_free(chain);
+  return st;
+}
+
+void
+zhconv__config_chain_free(zhconv__chain *chain)
+{
+  zhconv__config_dicts_free(chain->dicts, chain->count);
+  free(chain->segmentation);
+  free(chain->starts);
+  memset(chain, 0, sizeof *chain);
 }
 
 void

@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,4 +74,38 @@ zhconv__hash64(const void *data, size_t len)
     h *= 0x100000001b3ULL;
   }
   return h;
+}
+
+/* The exported text copy of a binary dictionary (see keyset.c), from the
+ * manifest, or NULL when the build did not export this very file. */
+char *
+zhconv__exported_copy(const char *ocd2_path, const char *data_dirs)
+{
+  zhconv__buf bin = {0}, manifest = {0};
+  char *result = NULL;
+  char *manifest_path = zhconv__datadir_find(data_dirs, "opencc/manifest");
+  if (!manifest_path || zhconv__read_file(manifest_path, &manifest) != ZHCONV_OK ||
+      zhconv__buf_append(&manifest, "", 1) != ZHCONV_OK ||
+      zhconv__read_file(ocd2_path, &bin) != ZHCONV_OK)
+    goto done;
+  char want[17];
+  snprintf(want, sizeof want, "%016" PRIx64, zhconv__hash64(bin.data, bin.len));
+  /* Lines: "<hash> <name>.txt" */
+  for (char *line = manifest.data; line && *line;) {
+    char *next = strchr(line, '\n');
+    if (next)
+      *next++ = '\0';
+    if (strncmp(line, want, 16) == 0 && line[16] == ' ') {
+      char rel[512];
+      snprintf(rel, sizeof rel, "opencc/%s", line + 17);
+      result = zhconv__datadir_find(data_dirs, rel);
+      break;
+    }
+    line = next;
+  }
+done:
+  free(manifest_path);
+  zhconv__buf_free(&bin);
+  zhconv__buf_free(&manifest);
+  return result;
 }

@@ -81,6 +81,14 @@ zhconv__detector_free(zhconv__detector *detector)
 zhconv_variant
 zhconv__detect(const zhconv__detector *d, const char *text, size_t len, zhconv_variant fallback)
 {
+  size_t counts[2];
+  zhconv_variant v = zhconv__detect_counts(d, text, len, counts);
+  return v == ZHCONV_AUTO ? fallback : v;
+}
+
+zhconv_variant
+zhconv__detect_counts(const zhconv__detector *d, const char *text, size_t len, size_t counts[2])
+{
   size_t simplified = 0, traditional = 0;
   for (size_t i = 0; i < len;) {
     if ((unsigned char)text[i] < 0x80) {
@@ -94,7 +102,9 @@ zhconv__detect(const zhconv__detector *d, const char *text, size_t len, zhconv_v
       traditional += d->script[cp] == 2;
     }
   }
+  counts[0] = simplified;
+  counts[1] = traditional;
   if (simplified == traditional)
-    return fallback;
+    return ZHCONV_AUTO;
   return traditional > simplified ? ZHCONV_HANT : ZHCONV_HANS;
 }

@@ -155,6 +155,19 @@ S_close_input(int fd)
     close(fd);
 }
 
+/* --explain: one line per vocabulary change, on stderr. */
+typedef struct {
+  const char *input;
+} explain_context;
+
+static void
+S_explain(void *user, const zhconv_change *c)
+{
+  const explain_context *ec = user;
+  fprintf(stderr, "%s:%zu:%zu: %.*s -> %.*s (%s:%zu)\n", ec->input, c->line + 1, c->column + 1,
+          (int)c->from_len, c->from, (int)c->to_len, c->to, c->file, c->file_line);
+}
+
 /* Convert everything readable from in_fd into out_fd. */
 static bool
 S_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
@@ -168,6 +181,9 @@ S_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
     cli_error(ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
     goto done;
   }
+  explain_context ec = {in_name};
+  if (ctx->explain)
+    zhconv_stream_on_change(s, S_explain, &ec);
   for (;;) {
     ssize_t n = read(in_fd, ibuf, size);
     if (n < 0) {
@@ -351,4 +367,46 @@ cli_convert_to_file(const cli_context *ctx, char *const *paths, int count,
     return false;
   }
   return S_commit_temp(ctx, out_fd, out_path);
+}
+
+/* ---- --detect ------------------------------------------------------------------ */
+
+/* The first MiB tells. */
+#define DETECT_BYTES (1024 * 1024)
+
+bool
+cli_detect(const cli_context *ctx, const char *path)
+{
+  int fd = S_open_input(ctx, path);
+  if (fd < 0)
+    return false;
+  char *buf = malloc(DETECT_BYTES);
+  size_t len = 0;
+  bool ok = buf != NULL;
+  while (ok && len < DETECT_BYTES) {
+    ssize_t n = read(fd, buf + len, DETECT_BYTES - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      cli_error(ctx, "%s: %s", path, strerror(errno));
+      ok = false;
+    }
+    if (n <= 0)
+      break;
+    len += (size_t)n;
+  }
+  S_close_input(fd);
+  zhconv_variant script, region;
+  double confidence;
+  int st = ok ? zhconv_detect(ctx->converter, buf, len, &script, &region, &confidence)
+              : ZHCONV_OK;
+  if (ok && st != ZHCONV_OK) {
+    cli_error(ctx, "%s: %s", path, zhconv_strerror(st));
+    ok = false;
+  }
+  if (ok)
+    printf("%s: %s %s %.2f\n", path, script == ZHCONV_AUTO ? "unknown" : zhconv_variant_name(script),
+           region == ZHCONV_AUTO ? "-" : zhconv_variant_name(region), confidence);
+  free(buf);
+  return ok;
 }

@@ -8,7 +8,6 @@
  * ends, which no key ever spans. */
 #include <config.h>
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,40 +83,6 @@ S_add_text_keys(zhconv__keyset *ks, const char *path, char *err)
   return ZHCONV_OK;
 }
 
-/* The name of the exported text copy of a binary dictionary, from the
- * manifest, or NULL when the build did not export this very file. */
-static char *
-S_exported_copy(const char *ocd2_path, const char *data_dirs)
-{
-  zhconv__buf bin = {0}, manifest = {0};
-  char *result = NULL;
-  char *manifest_path = zhconv__datadir_find(data_dirs, "opencc/manifest");
-  if (!manifest_path || zhconv__read_file(manifest_path, &manifest) != ZHCONV_OK ||
-      zhconv__buf_append(&manifest, "", 1) != ZHCONV_OK ||
-      zhconv__read_file(ocd2_path, &bin) != ZHCONV_OK)
-    goto done;
-  char want[17];
-  snprintf(want, sizeof want, "%016" PRIx64, zhconv__hash64(bin.data, bin.len));
-  /* Lines: "<hash> <name>.txt" */
-  for (char *line = manifest.data; line && *line;) {
-    char *next = strchr(line, '\n');
-    if (next)
-      *next++ = '\0';
-    if (strncmp(line, want, 16) == 0 && line[16] == ' ') {
-      char rel[512];
-      snprintf(rel, sizeof rel, "opencc/%s", line + 17);
-      result = zhconv__datadir_find(data_dirs, rel);
-      break;
-    }
-    line = next;
-  }
-done:
-  free(manifest_path);
-  zhconv__buf_free(&bin);
-  zhconv__buf_free(&manifest);
-  return result;
-}
-
 int
 zhconv__keyset_add_config(zhconv__keyset *ks, const char *config_path, const char *data_dirs,
                           char *err)
@@ -132,7 +97,7 @@ zhconv__keyset_add_config(zhconv__keyset *ks, const char *config_path, const cha
       st = S_add_text_keys(ks, dicts[i].path, err);
     } else {
       char *copy = strcmp(dicts[i].type, "ocd2") == 0
-                     ? S_exported_copy(dicts[i].path, data_dirs) : NULL;
+                     ? zhconv__exported_copy(dicts[i].path, data_dirs) : NULL;
       if (copy)
         st = S_add_text_keys(ks, copy, err);
       else

@@ -12,7 +12,10 @@
 
 #include "cli.h"
 
-enum { OPT_FORMAT = 256, OPT_INVALID, OPT_DATA_DIR, OPT_HELP, OPT_VERSION, OPT_BUFFER_SIZE };
+enum {
+  OPT_FORMAT = 256, OPT_INVALID, OPT_DATA_DIR, OPT_HELP, OPT_VERSION, OPT_BUFFER_SIZE,
+  OPT_VOCAB, OPT_NO_VOCAB, OPT_PUNCT, OPT_DETECT, OPT_EXPLAIN
+};
 
 static const struct option S_long_options[] = {
   {"to", required_argument, NULL, 't'},
@@ -23,6 +26,11 @@ static const struct option S_long_options[] = {
   {"output", required_argument, NULL, 'o'},
   {"in-place", no_argument, NULL, 'i'},
   {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+  {"vocab", required_argument, NULL, OPT_VOCAB},
+  {"no-vocab", no_argument, NULL, OPT_NO_VOCAB},
+  {"punct", no_argument, NULL, OPT_PUNCT},
+  {"detect", no_argument, NULL, OPT_DETECT},
+  {"explain", no_argument, NULL, OPT_EXPLAIN},
   {"quiet", no_argument, NULL, 'q'},
   {"silent", no_argument, NULL, 'q'},
   {"help", no_argument, NULL, OPT_HELP},
@@ -64,6 +72,16 @@ S_help(void)
            "      --invalid=MODE     bytes that are not UTF-8: reject (the default: stop\n"
            "                           with an error, write nothing for that input),\n"
            "                           keep (copy them) or replace (write U+FFFD)\n"
+           "\n"));
+  printf(_("Vocabulary:\n"
+           "      --vocab=FILE       also use the terms of FILE (YAML; repeatable, later\n"
+           "                           files win over earlier ones and the built-in terms)\n"
+           "      --no-vocab         no vocabulary: OpenCC's phrase tables only\n"
+           "      --punct            convert quotation marks too (“” ‘’ for hans and cn,\n"
+           "                           「」 『』 for hant, tw and hk)\n"
+           "      --explain          list every vocabulary change on standard error\n"
+           "      --detect           print each input's variant and a confidence\n"
+           "                           instead of converting\n"
            "\n"));
   printf(_("Output:\n"
            "  -o, --output=FILE      write to FILE instead of standard output; FILE is\n"
@@ -122,8 +140,10 @@ main(int argc, char **argv)
 
   const char *to = NULL, *from = NULL, *config = NULL, *output = NULL;
   const char *invalid = "reject", *data_dir = getenv("ZHCONV_DATA_DIR");
-  bool in_place = false;
-  cli_context ctx = {NULL, zhconv_stream_in_size(), true, false};
+  bool in_place = false, no_vocab = false, punct = false, detect = false, explain = false;
+  char **vocabs = calloc((size_t)argc, sizeof *vocabs);
+  int nvocabs = 0;
+  cli_context ctx = {NULL, zhconv_stream_in_size(), true, false, false};
 
   int c;
   while ((c = getopt_long(argc, argv, "t:f:c:o:iq", S_long_options, NULL)) != -1) {
@@ -136,6 +156,11 @@ main(int argc, char **argv)
     case 'q': ctx.quiet = true; break;
     case OPT_INVALID: invalid = optarg; break;
     case OPT_DATA_DIR: data_dir = optarg; break;
+    case OPT_VOCAB: vocabs[nvocabs++] = optarg; break;
+    case OPT_NO_VOCAB: no_vocab = true; break;
+    case OPT_PUNCT: punct = true; break;
+    case OPT_DETECT: detect = true; break;
+    case OPT_EXPLAIN: explain = true; break;
     case OPT_FORMAT:
       if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "text") != 0)
         S_usage_error(_("unknown format '%s' (auto or text)"), optarg);
@@ -160,6 +185,12 @@ main(int argc, char **argv)
 
   if (config && (to || from))
     S_usage_error("%s", _("--config cannot be combined with --to or --from"));
+  if (config && (nvocabs || no_vocab || punct || explain))
+    S_usage_error("%s", _("--config runs OpenCC exactly: no vocabulary, --punct or --explain"));
+  if (detect && (config || from || output || in_place))
+    S_usage_error("%s", _("--detect takes no --config, --from, --output or --in-place"));
+  if (detect)
+    to = to ? to : "hans";
   if (!config && !to)
     S_usage_error("%s", _("no target given: use --to=hans, hant, cn, tw or hk"));
   if (in_place && output)
@@ -179,21 +210,33 @@ main(int argc, char **argv)
       (from && zhconv_options_set(opts, ZHCONV_OPT_FROM, from) != ZHCONV_OK) ||
       zhconv_options_set(opts, ZHCONV_OPT_INVALID, invalid) != ZHCONV_OK)
     S_usage_error("%s", zhconv_options_error(opts, NULL));
-  if ((config && zhconv_options_set(opts, ZHCONV_OPT_CONFIG, config) != ZHCONV_OK) ||
-      (data_dir && *data_dir &&
-       zhconv_options_set(opts, ZHCONV_OPT_DATA_DIR, data_dir) != ZHCONV_OK)) {
+  bool set_ok = !(config && zhconv_options_set(opts, ZHCONV_OPT_CONFIG, config) != ZHCONV_OK) &&
+                !(data_dir && *data_dir &&
+                  zhconv_options_set(opts, ZHCONV_OPT_DATA_DIR, data_dir) != ZHCONV_OK) &&
+                zhconv_options_set(opts, ZHCONV_OPT_NO_VOCAB, no_vocab ? "yes" : "no") == ZHCONV_OK &&
+                zhconv_options_set(opts, ZHCONV_OPT_PUNCT, punct ? "yes" : "no") == ZHCONV_OK;
+  for (int i = 0; set_ok && i < nvocabs; i++)
+    set_ok = zhconv_options_set(opts, ZHCONV_OPT_VOCAB, vocabs[i]) == ZHCONV_OK;
+  free(vocabs);
+  if (!set_ok) {
     cli_error(&ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
     return EXIT_TROUBLE;
   }
   int status;
   zhconv *z = zhconv_new(opts, &status);
   if (!z) {
-    cli_error(&ctx, "%s", zhconv_options_error(opts, NULL));
+    zhconv_mark where;
+    const char *why = zhconv_options_error(opts, &where);
+    if (where.file)
+      cli_error(&ctx, "%s:%zu:%zu: %s", where.file, where.line + 1, where.column + 1, why);
+    else
+      cli_error(&ctx, "%s", why);
     zhconv_options_free(opts);
-    return status == ZHCONV_ERR_ARG ? EXIT_USAGE : EXIT_TROUBLE;
+    return status == ZHCONV_ERR_ARG || status == ZHCONV_ERR_SYNTAX ? EXIT_USAGE : EXIT_TROUBLE;
   }
   zhconv_options_free(opts);
   ctx.converter = z;
+  ctx.explain = explain;
   /* Nothing can fail on the input side when invalid bytes are kept or
    * replaced, so output may stream straight out. */
   ctx.hold_output = strcmp(invalid, "reject") == 0;
@@ -205,7 +248,10 @@ main(int argc, char **argv)
     nfiles = 1;
   }
   bool ok = true;
-  if (output)
+  if (detect)
+    for (int i = 0; i < nfiles; i++)
+      ok = cli_detect(&ctx, files[i]) && ok;
+  else if (output)
     ok = cli_convert_to_file(&ctx, files, nfiles, output);
   else
     for (int i = 0; i < nfiles; i++)

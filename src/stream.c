@@ -38,6 +38,9 @@ struct zhconv_stream {
   size_t line, column;     /* its line and column */
   zhconv_variant source;   /* AUTO until decided */
   bool ended;              /* ZHCONV_END has completed */
+  zhconv__punct punct;     /* quotation marks open so far */
+  zhconv_change_fn on_change;
+  void *on_change_user;
   int status;              /* 0, or the error that stopped the stream */
   char error[ZHCONV__ERRLEN];
   zhconv_mark error_mark;
@@ -72,6 +75,7 @@ zhconv_stream_reset(zhconv_stream *s)
   s->offset = s->line = s->column = 0;
   s->source = s->z->from == ZHCONV_AUTO ? ZHCONV_AUTO : s->z->from;
   s->ended = false;
+  memset(&s->punct, 0, sizeof s->punct);
   s->status = ZHCONV_OK;
   s->error[0] = '\0';
   memset(&s->error_mark, 0, sizeof s->error_mark);
@@ -110,6 +114,15 @@ zhconv_stream_error(const zhconv_stream *s, zhconv_mark *where)
   return s->error;
 }
 
+void
+zhconv_stream_on_change(zhconv_stream *s, zhconv_change_fn fn, void *user)
+{
+  if (!s)
+    return;
+  s->on_change = fn;
+  s->on_change_user = user;
+}
+
 zhconv_variant
 zhconv_stream_source(const zhconv_stream *s)
 {
@@ -131,7 +144,7 @@ S_fail(zhconv_stream *s, int status, size_t at)
       line++;
       column = 0;
     } else
-      column++;
+      column += ((unsigned char)s->in.data[i] & 0xC0) != 0x80;
   }
   s->error_mark.file = NULL;
   s->error_mark.offset = s->offset + at;
@@ -150,11 +163,71 @@ S_consume(zhconv_stream *s, size_t n)
     s->column = 0;
     p = nl + 1;
   }
-  s->column += (size_t)(end - p);
+  for (; p < end; p++)
+    s->column += ((unsigned char)*p & 0xC0) != 0x80;
   s->offset += n;
   zhconv__buf_consume(&s->in, n);
   s->valid = s->valid > n ? s->valid - n : 0;
   s->no_cut_before = s->no_cut_before > n ? s->no_cut_before - n : 0;
+}
+
+/* Report a vocabulary change at in[at]. */
+static void
+S_report(zhconv_stream *s, size_t at, size_t len, const char *to, uint32_t entry)
+{
+  zhconv_change c;
+  c.offset = s->offset + at;
+  c.line = s->line;
+  c.column = s->column;
+  size_t line_start = 0;
+  for (size_t i = 0; i < at; i++)
+    if (s->in.data[i] == '\n') {
+      c.line++;
+      line_start = i + 1;
+    }
+  if (c.line > s->line)
+    c.column = 0;
+  for (size_t i = line_start; i < at; i++)
+    c.column += ((unsigned char)s->in.data[i] & 0xC0) != 0x80;
+  c.from = s->in.data + at;
+  c.from_len = len;
+  c.to = to;
+  c.to_len = strlen(to);
+  c.file = zhconv__vocab_origin(s->z->vocab, entry, &c.file_line);
+  s->on_change(s->on_change_user, &c);
+}
+
+/* Vocabulary, then the engine for the text between terms: in[0, n). */
+static int
+S_convert_piece(zhconv_stream *s, size_t n)
+{
+  const zhconv__engine *engine = zhconv__engine_for(s->z, s->source);
+  const zhconv__matcher *m = zhconv__matcher_for(s->z, s->source);
+  const char *text = s->in.data;
+  if (!m)
+    return zhconv__engine_convert(engine, text, n, &s->out, s->error);
+  size_t gap = 0, at = 0;
+  int st = ZHCONV_OK;
+  while (at < n && st == ZHCONV_OK) {
+    const char *target;
+    uint32_t entry;
+    size_t len = zhconv__matcher_match(m, text + at, n - at, &target, &entry);
+    if (len == 0) {
+      uint32_t cp;
+      at += (unsigned char)text[at] < 0x80 ? 1 : zhconv__utf8_decode(text + at, &cp);
+      continue;
+    }
+    st = zhconv__engine_convert(engine, text + gap, at - gap, &s->out, s->error);
+    if (st == ZHCONV_OK)
+      st = zhconv__buf_append(&s->out, target, strlen(target));
+    if (st == ZHCONV_OK && s->on_change && (strlen(target) != len || memcmp(target, text + at, len)))
+      S_report(s, at, len, target, entry);
+    at += len;
+    gap = at;
+  }
+  if (st == ZHCONV_OK)
+    st = zhconv__engine_convert(engine, text + gap, n - gap, &s->out, s->error);
+  return st;
 }
 
 /* Convert the valid text in[0, n) and drop it from the input. */
@@ -177,10 +250,12 @@ S_convert_text(zhconv_stream *s, size_t n)
     }
     s->source = zhconv__detect(s->z->detector, s->in.data, window, fallback);
   }
-  int st = zhconv__engine_convert(zhconv__engine_for(s->z, s->source), s->in.data, n,
-                                  &s->out, s->error);
+  size_t start = s->out.len;
+  int st = S_convert_piece(s, n);
   if (st != ZHCONV_OK)
     return S_fail(s, st, 0);
+  if (s->z->punct)
+    zhconv__punct_apply(&s->punct, s->out.data + start, s->out.len - start, s->z->to);
   S_consume(s, n);
   return ZHCONV_OK;
 }

@@ -7,7 +7,9 @@
  *   stream.c   buffers input, validates UTF-8 (utf8.c), finds places where
  *              the text may be cut (keyset.c), drives the stages below
  *   detect.c   decides the source script when it is "auto"
+ *   vocab.c    finds vocabulary terms; the text between them goes to...
  *   engine.c   converts a run of text through OpenCC
+ *   punct.c    quotation marks, when asked (--punct)
  * and around it:
  *   api.c      versions, status texts, options, converters, one-shot calls
  *   plan.c     which OpenCC chain serves a (source, target) pair
@@ -142,6 +144,42 @@ void zhconv__engine_close(zhconv__engine *engine);
 int zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t len,
                            zhconv__buf *out, char *err);
 
+/* ---- native.c: OpenCC's conversion, natively ----------------------------- */
+
+/* (config.c) A configuration's structure: the segmentation's type and every
+ * dictionary, group members expanded in order, by part: part 0 is the
+ * segmentation's dictionary, part i (1 <= i < parts) the i-th conversion's,
+ * using dicts[starts[i] .. starts[i + 1]). */
+typedef struct zhconv__chain {
+  char *segmentation;       /* "mmseg", or NULL when not given */
+  zhconv__dictref *dicts;
+  size_t count;
+  size_t *starts;           /* parts + 1 entries */
+  size_t parts;
+} zhconv__chain;
+
+int zhconv__config_chain(const char *config_path, zhconv__chain *chain, char *err);
+void zhconv__config_chain_free(zhconv__chain *chain);
+
+/* (datadir.c) The exported text copy of an OpenCC binary dictionary (see
+ * keyset.c), or NULL when the build did not export this very file. */
+char *zhconv__exported_copy(const char *ocd2_path, const char *data_dirs);
+
+typedef struct zhconv__native zhconv__native;
+
+/* Compile an OpenCC configuration into immutable match tables.  Returns
+ * ZHCONV_ERR_CONFIG (with a reason in err) when a dictionary cannot be read
+ * natively (an .ocd2 the build did not export, type "ocd", a text
+ * dictionary OpenCC would refuse) or the segmentation is not "mmseg": the
+ * caller then falls back to libopencc. */
+int zhconv__native_open(const char *config_path, const char *data_dirs,
+                        zhconv__native **engine, char *err);
+void zhconv__native_close(zhconv__native *engine);
+/* Convert valid UTF-8 without NUL, appending to out: what OpenCC 1.1.6
+ * gives, byte for byte.  Thread-safe on a shared engine. */
+int zhconv__native_convert(const zhconv__native *engine, const char *text, size_t len,
+                           zhconv__buf *out);
+
 /* ---- plan.c: chains for (source, target) ------------------------------- */
 
 /* The configuration that converts from a source script or region to a
@@ -160,6 +198,60 @@ void zhconv__detector_free(zhconv__detector *detector);
  * the text has no evidence either way. */
 zhconv_variant zhconv__detect(const zhconv__detector *detector, const char *text,
                               size_t len, zhconv_variant fallback);
+/* The same with the evidence: counts[0] Simplified, counts[1] Traditional
+ * characters; ZHCONV_AUTO on a tie. */
+zhconv_variant zhconv__detect_counts(const zhconv__detector *detector, const char *text,
+                                     size_t len, size_t counts[2]);
+
+/* ---- vocab.c: the vocabulary layer --------------------------------------- */
+
+enum { ZHCONV__SCOPE_TECHNICAL = 0, ZHCONV__SCOPE_REGIONAL = 1 };
+
+typedef struct zhconv__vocab zhconv__vocab;
+
+int zhconv__vocab_new(zhconv__vocab **vocab);
+void zhconv__vocab_free(zhconv__vocab *vocab);
+/* Load the files listed in vocab/index.yaml of the data directories. */
+int zhconv__vocab_load_builtin(zhconv__vocab *v, const char *data_dirs, char *err,
+                               zhconv_mark *mark);
+/* Load one file (or text named `name`); entries of one file may not
+ * conflict with each other; a later file's entries win over earlier ones. */
+int zhconv__vocab_load_file(zhconv__vocab *v, const char *path, int scope, char *err,
+                            zhconv_mark *mark);
+int zhconv__vocab_load_text(zhconv__vocab *v, const char *text, size_t len, const char *name,
+                            int scope, char *err, zhconv_mark *mark);
+/* Check all loaded entries together: no conflicts, no duplicates. */
+int zhconv__vocab_lint(const zhconv__vocab *v, char *err, zhconv_mark *mark);
+size_t zhconv__vocab_size(const zhconv__vocab *v);
+/* The file and line an entry came from. */
+const char *zhconv__vocab_origin(const zhconv__vocab *v, uint32_t index, size_t *line);
+/* Occurrences of terms that only cn, tw or hk writes, in counts[0..2]. */
+int zhconv__vocab_region_evidence(const zhconv__vocab *v, const char *text, size_t len,
+                                  size_t counts[3]);
+
+/* The lookup for one source script and target. */
+typedef struct zhconv__matcher zhconv__matcher;
+
+int zhconv__matcher_new(const zhconv__vocab *v, zhconv_variant source_script,
+                        zhconv_variant target, zhconv__matcher **matcher);
+void zhconv__matcher_free(zhconv__matcher *matcher);
+/* The length of the longest form at the start of text[0..len) (a whole
+ * number of characters), or 0; sets the target form and the entry. */
+size_t zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
+                             const char **target, uint32_t *entry);
+/* Mark the characters of every form as key characters (see keyset.c). */
+void zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks);
+
+/* ---- punct.c: quotation marks -------------------------------------------- */
+
+typedef struct zhconv__punct {
+  unsigned char open[64];  /* the kinds of the open quotation marks */
+  size_t depth;
+} zhconv__punct;
+
+/* Rewrite the quotation marks of text in place for the target's convention
+ * (“” ‘’ for hans and cn, 「」 『』 for the others), by nesting depth. */
+void zhconv__punct_apply(zhconv__punct *state, char *text, size_t len, zhconv_variant target);
 
 /* ---- api.c: the handles ------------------------------------------------ */
 
@@ -171,9 +263,13 @@ struct zhconv_options {
   char *config;
   char *data_dirs;
   int invalid;
+  bool no_vocab;
+  bool punct;
+  zhconv__buf vocab_files;      /* NUL-separated: 'f' path or 't' text */
   char error[ZHCONV__ERRLEN];
   bool has_error;
   zhconv_mark error_mark;
+  char *error_file;             /* owns error_mark.file */
 };
 
 struct zhconv {
@@ -183,7 +279,11 @@ struct zhconv {
   zhconv__engine *from_hans;    /* the chain for Simplified input */
   zhconv__engine *from_hant;    /* the chain for Traditional input */
   zhconv__detector *detector;   /* only when from is AUTO */
-  zhconv__keyset keys;          /* union over both chains */
+  zhconv__vocab *vocab;         /* NULL with --no-vocab and for configurations */
+  zhconv__matcher *vocab_hans;  /* terms in Simplified input */
+  zhconv__matcher *vocab_hant;  /* terms in Traditional input */
+  bool punct;
+  zhconv__keyset keys;          /* union over chains and vocabulary */
   size_t chunk;                 /* convert when this much text is pending */
 };
 
@@ -191,7 +291,8 @@ struct zhconv {
  * texts exercise the cutting. */
 void zhconv__set_chunk(zhconv *z, size_t chunk);
 
-/* The engine that converts text whose source is `source`. */
+/* The engine and vocabulary that convert text whose source is `source`. */
 const zhconv__engine *zhconv__engine_for(const zhconv *z, zhconv_variant source);
+const zhconv__matcher *zhconv__matcher_for(const zhconv *z, zhconv_variant source);
 
 #endif /* ZHCONV_PRIVATE_H */

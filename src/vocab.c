@@ -1,0 +1,692 @@
+/* vocab.c — the vocabulary layer: terms whose forms differ between
+ * mainland China, Taiwan and Hong Kong (輝達 and 英伟达), and vetoes that
+ * keep OpenCC's phrase tables off a word (核心 stays 核心).
+ *
+ * Loading: YAML files, each a sequence of mappings {cn, tw, hk, hans,
+ * hant, note, source}, read with libyaml's event API so that every problem
+ * has a FILE:LINE:COL; forms are normalised to NFC with utf8proc.
+ *
+ * Matching: for one source script and one target, a table maps every form
+ * written in the source script to the target's form.  The stream finds the
+ * longest form at each position; the text between matches goes to the
+ * engine, so a vocabulary term takes precedence over OpenCC's segmentation
+ * around it. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+#include <yaml.h>
+
+#include "zhconv-private.h"
+
+/* Form slots, in the order of the keys users write. */
+enum { F_CN, F_TW, F_HK, F_HANS, F_HANT, NFORMS };
+static const char *const S_form_names[NFORMS] = {"cn", "tw", "hk", "hans", "hant"};
+
+typedef struct entry {
+  char *forms[NFORMS];  /* NFC, NULL when absent */
+  uint32_t file;        /* index into vocab->files */
+  uint32_t line;        /* 1-based */
+  uint32_t column;      /* 1-based */
+  uint8_t scope;        /* ZHCONV__SCOPE_* */
+} entry;
+
+struct zhconv__vocab {
+  entry *entries;
+  size_t count, cap;
+  char **files;
+  size_t nfiles;
+};
+
+int
+zhconv__vocab_new(zhconv__vocab **vocab)
+{
+  *vocab = calloc(1, sizeof **vocab);
+  return *vocab ? ZHCONV_OK : ZHCONV_ERR_NOMEM;
+}
+
+void
+zhconv__vocab_free(zhconv__vocab *v)
+{
+  if (!v)
+    return;
+  for (size_t i = 0; i < v->count; i++)
+    for (int f = 0; f < NFORMS; f++)
+      free(v->entries[i].forms[f]);
+  for (size_t i = 0; i < v->nfiles; i++)
+    free(v->files[i]);
+  free(v->entries);
+  free(v->files);
+  free(v);
+}
+
+size_t
+zhconv__vocab_size(const zhconv__vocab *v)
+{
+  return v ? v->count : 0;
+}
+
+const char *
+zhconv__vocab_origin(const zhconv__vocab *v, uint32_t index, size_t *line)
+{
+  *line = v->entries[index].line;
+  return v->files[v->entries[index].file];
+}
+
+/* ---- reading YAML ------------------------------------------------------- */
+
+/* Where a load failed: message, file, position. */
+typedef struct {
+  char *err;
+  zhconv_mark *mark;
+  const char *file;
+} problem;
+
+static int
+S_problem(problem *p, int status, yaml_mark_t at, const char *fmt, const char *arg)
+{
+  zhconv__errorf(p->err, fmt, arg);
+  p->mark->file = p->file;
+  p->mark->offset = at.index;
+  p->mark->line = at.line;
+  p->mark->column = at.column;
+  return status;
+}
+
+/* One mapping of a sequence: up to 8 scalar pairs. */
+typedef struct {
+  const char *keys[8];
+  const char *values[8];
+  yaml_mark_t value_marks[8];
+  size_t count;
+  yaml_mark_t start;
+} mapping;
+
+typedef int (*mapping_fn)(void *user, const mapping *m, problem *p);
+
+/* Parse "a sequence of flat mappings of scalars" and call fn for each. */
+static int
+S_parse_sequence(const char *text, size_t len, mapping_fn fn, void *user, problem *p)
+{
+  yaml_parser_t parser;
+  yaml_event_t ev;
+  if (!yaml_parser_initialize(&parser))
+    return ZHCONV_ERR_NOMEM;
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+  yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+
+  int st = ZHCONV_OK;
+  enum { TOP, SEQ, MAP_KEY, MAP_VALUE, DONE } state = TOP;
+  mapping m;
+  /* Scalars of the current mapping, freed with the events. */
+  yaml_event_t held[16];
+  size_t nheld = 0;
+
+  for (;;) {
+    if (!yaml_parser_parse(&parser, &ev)) {
+      yaml_mark_t at = parser.problem_mark;
+      st = S_problem(p, parser.error == YAML_MEMORY_ERROR ? ZHCONV_ERR_NOMEM : ZHCONV_ERR_SYNTAX,
+                     at, "%s", parser.problem ? parser.problem : "YAML error");
+      break;
+    }
+    yaml_event_type_t type = ev.type;
+    bool keep = false;
+    if (type == YAML_STREAM_END_EVENT) {
+      yaml_event_delete(&ev);
+      break;
+    }
+    switch (state) {
+    case TOP:
+      if (type == YAML_SEQUENCE_START_EVENT)
+        state = SEQ;
+      else if (type == YAML_MAPPING_START_EVENT || type == YAML_SCALAR_EVENT ||
+               type == YAML_ALIAS_EVENT)
+        st = S_problem(p, ZHCONV_ERR_SYNTAX, ev.start_mark, "%s",
+                       _("expected a sequence of entries (lines starting with '- ')"));
+      break;
+    case SEQ:
+      if (type == YAML_MAPPING_START_EVENT) {
+        memset(&m, 0, sizeof m);
+        m.start = ev.start_mark;
+        state = MAP_KEY;
+      } else if (type == YAML_SEQUENCE_END_EVENT) {
+        state = DONE;
+      } else
+        st = S_problem(p, ZHCONV_ERR_SYNTAX, ev.start_mark, "%s",
+                       _("expected an entry: a mapping such as {cn: 软件, tw: 軟體}"));
+      break;
+    case MAP_KEY:
+      if (type == YAML_MAPPING_END_EVENT) {
+        st = fn(user, &m, p);
+        for (size_t i = 0; i < nheld; i++)
+          yaml_event_delete(&held[i]);
+        nheld = 0;
+        state = SEQ;
+      } else if (type != YAML_SCALAR_EVENT) {
+        st = S_problem(p, ZHCONV_ERR_SYNTAX, ev.start_mark, "%s", _("expected a key"));
+      } else if (m.count == 8) {
+        st = S_problem(p, ZHCONV_ERR_SYNTAX, ev.start_mark, "%s", _("too many keys in one entry"));
+      } else {
+        m.keys[m.count] = (const char *)ev.data.scalar.value;
+        keep = true;
+        state = MAP_VALUE;
+      }
+      break;
+    case MAP_VALUE:
+      if (type != YAML_SCALAR_EVENT) {
+        st = S_problem(p, ZHCONV_ERR_SYNTAX, ev.start_mark, _("the value of '%s' must be text"),
+                       m.keys[m.count]);
+      } else {
+        m.values[m.count] = (const char *)ev.data.scalar.value;
+        m.value_marks[m.count] = ev.start_mark;
+        m.count++;
+        keep = true;
+        state = MAP_KEY;
+      }
+      break;
+    case DONE:
+      if (type == YAML_DOCUMENT_START_EVENT)
+        st = S_problem(p, ZHCONV_ERR_SYNTAX, ev.start_mark, "%s",
+                       _("only one document is allowed"));
+      break;
+    }
+    if (keep)
+      held[nheld++] = ev;
+    else
+      yaml_event_delete(&ev);
+    if (st != ZHCONV_OK)
+      break;
+  }
+  for (size_t i = 0; i < nheld; i++)
+    yaml_event_delete(&held[i]);
+  yaml_parser_delete(&parser);
+  return st;
+}
+
+/* ---- entries -------------------------------------------------------------- */
+
+typedef struct {
+  zhconv__vocab *v;
+  uint32_t file;
+  uint8_t scope;
+  size_t first;   /* the file's first entry */
+} loading;
+
+static int
+S_add_entry(void *user, const mapping *m, problem *p)
+{
+  loading *ld = user;
+  zhconv__vocab *v = ld->v;
+  entry e;
+  memset(&e, 0, sizeof e);
+  int nforms = 0, st = ZHCONV_OK;
+  for (size_t i = 0; i < m->count && st == ZHCONV_OK; i++) {
+    int slot = -1;
+    for (int f = 0; f < NFORMS; f++)
+      if (strcmp(m->keys[i], S_form_names[f]) == 0)
+        slot = f;
+    if (slot < 0) {
+      if (strcmp(m->keys[i], "note") != 0 && strcmp(m->keys[i], "source") != 0)
+        st = S_problem(p, ZHCONV_ERR_SYNTAX, m->value_marks[i],
+                       _("unknown key '%s' (cn, tw, hk, hans, hant, note, source)"), m->keys[i]);
+      continue;
+    }
+    if (e.forms[slot]) {
+      st = S_problem(p, ZHCONV_ERR_SYNTAX, m->value_marks[i], _("'%s' given twice"),
+                     m->keys[i]);
+      continue;
+    }
+    const char *value = m->values[i];
+    if (!*value || strpbrk(value, "\n\r\t")) {
+      st = S_problem(p, ZHCONV_ERR_SYNTAX, m->value_marks[i],
+                     _("the form '%s' must be a non-empty term on one line"), m->keys[i]);
+      continue;
+    }
+    e.forms[slot] = (char *)utf8proc_NFC((const utf8proc_uint8_t *)value);
+    if (!e.forms[slot])
+      st = ZHCONV_ERR_NOMEM;
+    nforms++;
+  }
+  if (st == ZHCONV_OK && (!e.forms[F_CN] || !e.forms[F_TW]) &&
+      nforms - (e.forms[F_HANS] != NULL) - (e.forms[F_HANT] != NULL) < 2)
+    st = S_problem(p, ZHCONV_ERR_SYNTAX, m->start, "%s",
+                   _("an entry needs at least two of cn, tw and hk"));
+  if (st == ZHCONV_OK && v->count == v->cap) {
+    size_t cap = v->cap ? v->cap * 2 : 256;
+    entry *grown = realloc(v->entries, cap * sizeof *grown);
+    if (!grown)
+      st = ZHCONV_ERR_NOMEM;
+    else {
+      v->entries = grown;
+      v->cap = cap;
+    }
+  }
+  if (st != ZHCONV_OK) {
+    for (int f = 0; f < NFORMS; f++)
+      free(e.forms[f]);
+    return st;
+  }
+  e.file = ld->file;
+  e.line = (uint32_t)m->start.line + 1;
+  e.column = (uint32_t)m->start.column + 1;
+  e.scope = ld->scope;
+  v->entries[v->count++] = e;
+  return ZHCONV_OK;
+}
+
+static int S_check_conflicts(const zhconv__vocab *v, size_t from, size_t to, problem *p);
+
+/* Load entries; `check`: refuse a file whose entries conflict (the built-in
+ * files are checked once, by the test suite, not at every start). */
+static int
+S_load(zhconv__vocab *v, const char *text, size_t len, const char *name, int scope, bool check,
+       char *err, zhconv_mark *mark)
+{
+  char **files = realloc(v->files, (v->nfiles + 1) * sizeof *files);
+  if (!files)
+    return ZHCONV_ERR_NOMEM;
+  v->files = files;
+  if (!(v->files[v->nfiles] = strdup(name)))
+    return ZHCONV_ERR_NOMEM;
+  loading ld = {v, (uint32_t)v->nfiles, (uint8_t)scope, v->count};
+  problem p = {err, mark, v->files[v->nfiles]};
+  v->nfiles++;
+  int st = S_parse_sequence(text, len, S_add_entry, &ld, &p);
+  /* Within one file a term may not say two things. */
+  if (st == ZHCONV_OK && check)
+    st = S_check_conflicts(v, ld.first, v->count, &p);
+  return st;
+}
+
+int
+zhconv__vocab_load_text(zhconv__vocab *v, const char *text, size_t len, const char *name,
+                        int scope, char *err, zhconv_mark *mark)
+{
+  return S_load(v, text, len, name, scope, true, err, mark);
+}
+
+static int
+S_load_file(zhconv__vocab *v, const char *path, int scope, bool check, char *err,
+            zhconv_mark *mark)
+{
+  zhconv__buf text = {0};
+  int st = zhconv__read_file(path, &text);
+  if (st != ZHCONV_OK) {
+    zhconv__errorf(err, _("cannot read vocabulary %s"), path);
+    memset(mark, 0, sizeof *mark);
+  } else
+    st = S_load(v, text.data ? text.data : "", text.len, path, scope, check, err, mark);
+  zhconv__buf_free(&text);
+  return st;
+}
+
+int
+zhconv__vocab_load_file(zhconv__vocab *v, const char *path, int scope, char *err,
+                        zhconv_mark *mark)
+{
+  return S_load_file(v, path, scope, true, err, mark);
+}
+
+/* index.yaml: {file, scope} mappings. */
+typedef struct {
+  zhconv__vocab *v;
+  const char *data_dirs;
+  zhconv_mark *mark;
+} index_loading;
+
+static int
+S_load_indexed(void *user, const mapping *m, problem *p)
+{
+  index_loading *il = user;
+  const char *file = NULL, *scope = "technical";
+  for (size_t i = 0; i < m->count; i++) {
+    if (strcmp(m->keys[i], "file") == 0)
+      file = m->values[i];
+    else if (strcmp(m->keys[i], "scope") == 0)
+      scope = m->values[i];
+  }
+  bool regional = strcmp(scope, "regional") == 0;
+  if (!file || (!regional && strcmp(scope, "technical") != 0))
+    return S_problem(p, ZHCONV_ERR_SYNTAX, m->start, "%s",
+                     _("an index entry needs a file and a scope (technical or regional)"));
+  char rel[512];
+  snprintf(rel, sizeof rel, "vocab/%s", file);
+  char *path = zhconv__datadir_find(il->data_dirs, rel);
+  if (!path)
+    return S_problem(p, ZHCONV_ERR_IO, m->start, _("vocabulary %s not found"), rel);
+  int st = S_load_file(il->v, path, regional ? ZHCONV__SCOPE_REGIONAL : ZHCONV__SCOPE_TECHNICAL,
+                       false, p->err, il->mark);
+  free(path);
+  return st;
+}
+
+int
+zhconv__vocab_load_builtin(zhconv__vocab *v, const char *data_dirs, char *err, zhconv_mark *mark)
+{
+  char *path = zhconv__datadir_find(data_dirs, "vocab/index.yaml");
+  zhconv__buf text = {0};
+  memset(mark, 0, sizeof *mark);
+  int st = path ? zhconv__read_file(path, &text) : ZHCONV_ERR_IO;
+  if (st != ZHCONV_OK) {
+    zhconv__errorf(err, "%s", _("cannot read vocab/index.yaml from the data directory"));
+  } else {
+    index_loading il = {v, data_dirs, mark};
+    problem p = {err, mark, path};
+    st = S_parse_sequence(text.data ? text.data : "", text.len, S_load_indexed, &il, &p);
+    if (st != ZHCONV_OK && mark->file == path) {
+      /* The mark must outlive this call: point it at a name the vocabulary keeps. */
+      mark->file = "vocab/index.yaml";
+    }
+  }
+  free(path);
+  zhconv__buf_free(&text);
+  return st;
+}
+
+/* ---- the table for one source script and target ------------------------- */
+
+/* The target form of an entry, with MediaWiki's fallbacks: a script-level
+ * target takes the region's form when it has none of its own, and hk takes
+ * hant.  NULL: the entry says nothing for this target. */
+static const char *
+S_target_form(const entry *e, zhconv_variant target)
+{
+  switch (target) {
+  case ZHCONV_CN: return e->forms[F_CN];
+  case ZHCONV_TW: return e->forms[F_TW];
+  case ZHCONV_HK: return e->forms[F_HK] ? e->forms[F_HK] : e->forms[F_HANT];
+  case ZHCONV_HANS: return e->forms[F_HANS] ? e->forms[F_HANS] : e->forms[F_CN];
+  case ZHCONV_HANT: return e->forms[F_HANT] ? e->forms[F_HANT] : e->forms[F_TW];
+  default: return NULL;
+  }
+}
+
+/* The slots written in a script. */
+static bool
+S_in_script(int slot, zhconv_variant script)
+{
+  if (script == ZHCONV_HANS)
+    return slot == F_CN || slot == F_HANS;
+  return slot == F_TW || slot == F_HK || slot == F_HANT;
+}
+
+/* An open-addressing hash table of byte strings: every form and every
+ * proper prefix of a form (at character boundaries), so that a match can
+ * be extended one character at a time and stop as soon as nothing longer
+ * can match. */
+typedef struct slot {
+  const char *key;     /* NULL: empty */
+  uint32_t len;
+  uint32_t entry;      /* the entry whose form this is, or UINT32_MAX for a prefix only */
+  const char *target;  /* the entry's target form */
+} slot;
+
+struct zhconv__matcher {
+  slot *slots;
+  size_t mask;
+  size_t used;
+  size_t longest;       /* the longest form, in bytes */
+  uint64_t *starts;     /* first code points of forms, one bit each (BMP..plane 2) */
+};
+
+#define START_LIMIT 0x30000
+
+static slot *
+S_find(const zhconv__matcher *m, const char *key, size_t len)
+{
+  size_t i = (size_t)zhconv__hash64(key, len) & m->mask;
+  for (;;) {
+    slot *s = &m->slots[i];
+    if (!s->key || (s->len == len && memcmp(s->key, key, len) == 0))
+      return s;
+    i = (i + 1) & m->mask;
+  }
+}
+
+static int
+S_grow(zhconv__matcher *m)
+{
+  size_t cap = m->slots ? (m->mask + 1) * 2 : 1024;
+  slot *old = m->slots;
+  size_t oldcap = old ? m->mask + 1 : 0;
+  m->slots = calloc(cap, sizeof *m->slots);
+  if (!m->slots) {
+    m->slots = old;
+    return ZHCONV_ERR_NOMEM;
+  }
+  m->mask = cap - 1;
+  for (size_t i = 0; i < oldcap; i++)
+    if (old[i].key)
+      *S_find(m, old[i].key, old[i].len) = old[i];
+  free(old);
+  return ZHCONV_OK;
+}
+
+/* Insert key (and its prefixes); a later entry replaces an earlier one. */
+static int
+S_insert(zhconv__matcher *m, const char *key, uint32_t entry_index, const char *target)
+{
+  size_t len = strlen(key);
+  for (size_t end = 0; end < len;) {
+    uint32_t cp;
+    end += zhconv__utf8_decode(key + end, &cp);
+    if ((m->used + 1) * 2 > m->mask + 1 && S_grow(m) != ZHCONV_OK)
+      return ZHCONV_ERR_NOMEM;
+    slot *s = S_find(m, key, end);
+    if (!s->key) {
+      s->key = key;
+      s->len = (uint32_t)end;
+      s->entry = UINT32_MAX;
+      m->used++;
+    }
+    if (end == len) {
+      s->entry = entry_index;
+      s->target = target;
+    }
+  }
+  uint32_t first;
+  zhconv__utf8_decode(key, &first);
+  if (first < START_LIMIT)
+    m->starts[first >> 6] |= (uint64_t)1 << (first & 63);
+  if (len > m->longest)
+    m->longest = len;
+  return ZHCONV_OK;
+}
+
+void
+zhconv__matcher_free(zhconv__matcher *m)
+{
+  if (!m)
+    return;
+  free(m->slots);
+  free(m->starts);
+  free(m);
+}
+
+int
+zhconv__matcher_new(const zhconv__vocab *v, zhconv_variant source_script, zhconv_variant target,
+                    zhconv__matcher **out)
+{
+  *out = NULL;
+  zhconv__matcher *m = calloc(1, sizeof *m);
+  if (!m || !(m->starts = calloc(START_LIMIT / 64, sizeof(uint64_t))) || S_grow(m) != ZHCONV_OK) {
+    zhconv__matcher_free(m);
+    return ZHCONV_ERR_NOMEM;
+  }
+  bool regional = target == ZHCONV_CN || target == ZHCONV_TW || target == ZHCONV_HK;
+  for (size_t i = 0; i < v->count; i++) {
+    const entry *e = &v->entries[i];
+    const char *to = S_target_form(e, target);
+    if (!to || (e->scope == ZHCONV__SCOPE_REGIONAL && !regional))
+      continue;
+    for (int f = 0; f < NFORMS; f++)
+      if (e->forms[f] && S_in_script(f, source_script) &&
+          S_insert(m, e->forms[f], (uint32_t)i, to) != ZHCONV_OK) {
+        zhconv__matcher_free(m);
+        return ZHCONV_ERR_NOMEM;
+      }
+  }
+  *out = m;
+  return ZHCONV_OK;
+}
+
+size_t
+zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
+                      const char **target, uint32_t *entry_index)
+{
+  uint32_t cp;
+  if ((unsigned char)text[0] < 0x80)
+    cp = (unsigned char)text[0];
+  else
+    zhconv__utf8_decode(text, &cp);
+  if (cp >= START_LIMIT || !((m->starts[cp >> 6] >> (cp & 63)) & 1))
+    return 0;
+  size_t best = 0, end = 0, limit = len < m->longest ? len : m->longest;
+  while (end < limit) {
+    uint32_t next;
+    end += zhconv__utf8_decode(text + end, &next);
+    if (end > limit)
+      break;
+    const slot *s = S_find(m, text, end);
+    if (!s->key)
+      break;
+    if (s->entry != UINT32_MAX) {
+      best = end;
+      *target = s->target;
+      *entry_index = s->entry;
+    }
+  }
+  return best;
+}
+
+void
+zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks)
+{
+  for (size_t i = 0; i <= m->mask; i++) {
+    const slot *s = &m->slots[i];
+    if (!s->key || s->entry == UINT32_MAX)
+      continue;
+    for (size_t at = 0; at < s->len;) {
+      uint32_t cp;
+      at += zhconv__utf8_decode(s->key + at, &cp);
+      zhconv__keyset_add_char(ks, cp);
+    }
+  }
+}
+
+/* ---- consistency -------------------------------------------------------- */
+
+static const zhconv_variant S_targets[] = {ZHCONV_CN, ZHCONV_TW, ZHCONV_HK, ZHCONV_HANS, ZHCONV_HANT};
+
+/* Entries [from, to) may not map one form to two different target forms,
+ * nor repeat an entry, for any source script and target. */
+static int
+S_check_conflicts(const zhconv__vocab *v, size_t from, size_t to, problem *p)
+{
+  zhconv__vocab sub = *v;
+  sub.entries = v->entries + from;
+  sub.count = to - from;
+  for (size_t t = 0; t < sizeof S_targets / sizeof S_targets[0]; t++)
+    for (int script = ZHCONV_HANS; script <= ZHCONV_HANT; script++) {
+      zhconv__matcher *m = calloc(1, sizeof *m);
+      if (!m || !(m->starts = calloc(START_LIMIT / 64, sizeof(uint64_t))) ||
+          S_grow(m) != ZHCONV_OK) {
+        zhconv__matcher_free(m);
+        return ZHCONV_ERR_NOMEM;
+      }
+      int st = ZHCONV_OK;
+      for (size_t i = 0; i < sub.count && st == ZHCONV_OK; i++) {
+        const entry *e = &sub.entries[i];
+        const char *target = S_target_form(e, S_targets[t]);
+        if (!target)
+          continue;
+        for (int f = 0; f < NFORMS && st == ZHCONV_OK; f++) {
+          if (!e->forms[f] || !S_in_script(f, (zhconv_variant)script))
+            continue;
+          const slot *s = S_find(m, e->forms[f], strlen(e->forms[f]));
+          if (s->key && s->entry != UINT32_MAX && strcmp(s->target, target) != 0) {
+            const entry *other = &sub.entries[s->entry];
+            char what[ZHCONV__ERRLEN];
+            snprintf(what, sizeof what, "'%s' becomes '%s' for %s here, '%s' at %s:%u",
+                     e->forms[f], target, zhconv_variant_name(S_targets[t]), s->target,
+                     v->files[other->file], other->line);
+            yaml_mark_t at = {0, e->line - 1, e->column - 1};
+            p->file = v->files[e->file];
+            st = S_problem(p, ZHCONV_ERR_SYNTAX, at, _("conflicting entries: %s"), what);
+          } else if (S_insert(m, e->forms[f], (uint32_t)i, target) != ZHCONV_OK)
+            st = ZHCONV_ERR_NOMEM;
+        }
+      }
+      zhconv__matcher_free(m);
+      if (st != ZHCONV_OK)
+        return st;
+    }
+  /* Repeated entries: the same forms twice. */
+  for (size_t i = 0; i < sub.count; i++)
+    for (size_t j = 0; j < i; j++) {
+      bool same = true;
+      for (int f = 0; f < NFORMS && same; f++) {
+        const char *a = sub.entries[i].forms[f], *b = sub.entries[j].forms[f];
+        same = (!a && !b) || (a && b && strcmp(a, b) == 0);
+      }
+      if (same) {
+        yaml_mark_t at = {0, sub.entries[i].line - 1, sub.entries[i].column - 1};
+        p->file = v->files[sub.entries[i].file];
+        char line[32];
+        snprintf(line, sizeof line, "%u", sub.entries[j].line);
+        return S_problem(p, ZHCONV_ERR_SYNTAX, at, _("duplicate of the entry on line %s"), line);
+      }
+    }
+  return ZHCONV_OK;
+}
+
+int
+zhconv__vocab_lint(const zhconv__vocab *v, char *err, zhconv_mark *mark)
+{
+  problem p = {err, mark, NULL};
+  return S_check_conflicts(v, 0, v->count, &p);
+}
+
+/* ---- regional evidence (for --detect) ---------------------------------- */
+
+int
+zhconv__vocab_region_evidence(const zhconv__vocab *v, const char *text, size_t len,
+                              size_t counts[3])
+{
+  /* Taiwan and Hong Kong write the same script, so only their vocabulary
+   * tells them apart: a tw form is evidence for tw where the entry's hk form
+   * differs, and the other way round. */
+  static const char *const region_names[3] = {"cn", "tw", "hk"};
+  counts[0] = counts[1] = counts[2] = 0;
+  zhconv__matcher *m = calloc(1, sizeof *m);
+  if (!m || !(m->starts = calloc(START_LIMIT / 64, sizeof(uint64_t))) || S_grow(m) != ZHCONV_OK) {
+    zhconv__matcher_free(m);
+    return ZHCONV_ERR_NOMEM;
+  }
+  int st = ZHCONV_OK;
+  for (size_t i = 0; i < v->count && st == ZHCONV_OK; i++) {
+    const entry *e = &v->entries[i];
+    if (e->forms[F_TW] && e->forms[F_HK] && strcmp(e->forms[F_TW], e->forms[F_HK]) != 0) {
+      st = S_insert(m, e->forms[F_TW], (uint32_t)i, region_names[1]);
+      if (st == ZHCONV_OK)
+        st = S_insert(m, e->forms[F_HK], (uint32_t)i, region_names[2]);
+    }
+  }
+  for (size_t at = 0; st == ZHCONV_OK && at < len;) {
+    const char *region;
+    uint32_t index;
+    size_t n = zhconv__matcher_match(m, text + at, len - at, &region, &index);
+    if (n) {
+      counts[region == region_names[1] ? 1 : 2]++;
+      at += n;
+    } else {
+      uint32_t cp;
+      at += zhconv__utf8_decode(text + at, &cp);
+    }
+  }
+  zhconv__matcher_free(m);
+  return st;
+}

@@ -1,0 +1,263 @@
+/* test-vocab.c — the vocabulary layer: the built-in files pass the lint,
+ * malformed files are refused with their position, user entries win,
+ * vetoes hold, the longest term wins, quotation marks, detection. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zhconv-private.h"
+#include "tap.h"
+
+static zhconv *
+S_make(const char *to, const char *from, const char *vocab_text, const char *extra_key,
+       const char *extra_value)
+{
+  zhconv_options *o = zhconv_options_new();
+  zhconv_options_set(o, ZHCONV_OPT_TO, to);
+  if (from)
+    zhconv_options_set(o, ZHCONV_OPT_FROM, from);
+  zhconv_options_set(o, ZHCONV_OPT_DATA_DIR, getenv("ZHCONV_DATA_DIR"));
+  if (vocab_text)
+    zhconv_options_set(o, ZHCONV_OPT_VOCAB_TEXT, vocab_text);
+  if (extra_key)
+    zhconv_options_set(o, (zhconv_option)atoi(extra_key), extra_value);
+  zhconv *z = zhconv_new(o, NULL);
+  if (!z)
+    printf("# zhconv_new: %s\n", zhconv_options_error(o, NULL));
+  zhconv_options_free(o);
+  return z;
+}
+
+static char *
+S_conv(const zhconv *z, const char *in)
+{
+  char *out = NULL;
+  size_t n;
+  if (z)
+    zhconv_convert(z, in, strlen(in), &out, &n, NULL);
+  return out;
+}
+
+static void
+test_builtin_lint(void)
+{
+  zhconv__vocab *v;
+  zhconv__vocab_new(&v);
+  char err[ZHCONV__ERRLEN] = "";
+  zhconv_mark mark = {0};
+  int st = zhconv__vocab_load_builtin(v, getenv("ZHCONV_DATA_DIR"), err, &mark);
+  INT_EQ(st, ZHCONV_OK, "the built-in vocabulary loads %s", err);
+  OK(zhconv__vocab_size(v) >= 3000, "at least 3,000 entries (%zu)", zhconv__vocab_size(v));
+  st = zhconv__vocab_lint(v, err, &mark);
+  INT_EQ(st, ZHCONV_OK, "lint: no conflicting or duplicate entries across the built-in files");
+  if (st != ZHCONV_OK)
+    printf("#   %s:%zu:%zu: %s\n", mark.file ? mark.file : "?", mark.line + 1, mark.column + 1, err);
+  zhconv__vocab_free(v);
+}
+
+static void
+test_malformed(void)
+{
+  struct { const char *text; size_t line, column; const char *says; } cases[] = {
+    {"- {cn: 软件, tw: 軟體\n", 2, 1, "expected"},                 /* unclosed flow mapping */
+    {"cn: 软件\n", 1, 1, "sequence"},                              /* not a sequence */
+    {"- {cn: 软件, tw: 軟體}\n- {cn: 硬件, xx: 硬體}\n", 2, 16, "unknown key 'xx'"},
+    {"- {cn: 软件}\n", 1, 3, "at least two"},
+    {"- {cn: 软件, tw: [軟體]}\n", 1, 16, "must be text"},
+    {"- {cn: 软件, tw: 軟體}\n- {cn: 软件, tw: 軟件}\n", 2, 3, "conflicting"},
+    {"- {cn: 软件, tw: 軟體}\n- {cn: 软件, tw: 軟體}\n", 2, 3, "duplicate"},
+    {"- {cn: 软件, tw: 軟體, tw: 軟件}\n", 1, 24, "twice"},
+    {"- {cn: '', tw: 軟體}\n", 1, 8, "non-empty"},
+    {"- 软件\n", 1, 3, "expected an entry"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    zhconv_options *o = zhconv_options_new();
+    zhconv_options_set(o, ZHCONV_OPT_TO, "cn");
+    zhconv_options_set(o, ZHCONV_OPT_DATA_DIR, getenv("ZHCONV_DATA_DIR"));
+    zhconv_options_set(o, ZHCONV_OPT_VOCAB_TEXT, cases[i].text);
+    int st = 0;
+    zhconv *z = zhconv_new(o, &st);
+    zhconv_mark where;
+    const char *why = zhconv_options_error(o, &where);
+    OK(!z && st == ZHCONV_ERR_SYNTAX, "malformed %zu refused with ZHCONV_ERR_SYNTAX", i);
+    OK(why && strstr(why, cases[i].says), "malformed %zu: '%s' says '%s'", i, why ? why : "",
+       cases[i].says);
+    OK(where.file && strcmp(where.file, "<vocabulary text>") == 0 &&
+         where.line + 1 == cases[i].line && where.column + 1 == cases[i].column,
+       "malformed %zu at %zu:%zu (got %zu:%zu)", i, cases[i].line, cases[i].column,
+       where.line + 1, where.column + 1);
+    zhconv_free(z);
+    zhconv_options_free(o);
+  }
+}
+
+static void
+test_semantics(void)
+{
+  struct { const char *to, *from, *vocab, *in, *want, *why; } cases[] = {
+    {"cn", "tw", NULL, "輝達的晶片", "英伟达的芯片", "built-in terms to cn"},
+    {"tw", "cn", NULL, "英伟达的芯片", "輝達的晶片", "built-in terms to tw"},
+    {"cn", "tw", NULL, "核心地帶", "核心地带", "veto: OpenCC's 核心→内核 is stopped"},
+    {"cn", "tw", NULL, "建立品牌", "建立品牌", "veto: OpenCC's 建立→创建 is stopped"},
+    {"cn", "tw", "- {cn: 辉达, tw: 輝達}\n", "輝達", "辉达", "a user entry wins over a built-in one"},
+    {"cn", "tw", "- {cn: 英伟达公司, tw: 輝達公司}\n", "輝達公司的晶片", "英伟达公司的芯片",
+     "the longest term wins"},
+    {"cn", "tw", "- {cn: 丁, tw: 甲乙丙丁}\n", "甲乙丙", "甲乙丙",
+     "the start of a longer term is no match"},
+    {"cn", "tw", "- {cn: 丁, tw: 甲乙丙丁}\n- {cn: 戊, tw: 乙丙}\n", "甲乙丙", "甲戊",
+     "a shorter term inside the start of a longer one matches"},
+    {"hans", "tw", NULL, "輝達的晶片", "英伟达的芯片", "hans applies technical terms"},
+    {"hans", "tw", NULL, "起司", "起司", "hans does not apply regional phrasing"},
+    {"cn", "tw", NULL, "起司", "奶酪", "cn applies regional phrasing"},
+    {"hans", "tw", "- {cn: 英伟达, tw: 輝達, hans: 英伟达公司}\n", "輝達", "英伟达公司",
+     "hans prefers a script-level form"},
+    {"hk", "cn", "- {cn: 英伟达, tw: 輝達, hant: 英偉達}\n", "英伟达", "英偉達",
+     "hk falls back to the hant form"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    zhconv *z = S_make(cases[i].to, cases[i].from, cases[i].vocab, NULL, NULL);
+    char *out = S_conv(z, cases[i].in);
+    STR_EQ(out, cases[i].want, "%s: %s", cases[i].why, cases[i].in);
+    free(out);
+    zhconv_free(z);
+  }
+  /* --no-vocab: OpenCC's own result. */
+  zhconv *z = S_make("cn", "tw", NULL, "9", "yes");
+  char *out = S_conv(z, "輝達的核心");
+  STR_EQ(out, "辉达的内核", "--no-vocab gives OpenCC's phrasing");
+  free(out);
+  zhconv_free(z);
+}
+
+static void
+test_idempotence(void)
+{
+  const char *top = getenv("top_srcdir");
+  const char *samples[] = {"ft-article-tw.txt", "post-cn.md"};
+  const char *targets[] = {"hans", "hant", "cn", "tw", "hk"};
+  for (size_t i = 0; i < 2; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/data/samples/%s", top, samples[i]);
+    zhconv__buf text = {0};
+    zhconv__read_file(path, &text);
+    zhconv__buf_append(&text, "", 1);
+    for (size_t t = 0; t < 5; t++) {
+      zhconv *z = S_make(targets[t], NULL, NULL, NULL, NULL);
+      char *once = S_conv(z, text.data);
+      char *twice = S_conv(z, once ? once : "");
+      OK(once && twice && strcmp(once, twice) == 0, "--to=%s twice equals once on %s",
+         targets[t], samples[i]);
+      free(once);
+      free(twice);
+      zhconv_free(z);
+    }
+    if (i == 1) {
+      zhconv *z = S_make("hans", NULL, NULL, NULL, NULL);
+      char *out = S_conv(z, text.data);
+      OK(out && strcmp(out, text.data) == 0, "--to=hans leaves mainland Simplified text unchanged");
+      free(out);
+      zhconv_free(z);
+    }
+    zhconv__buf_free(&text);
+  }
+}
+
+static void
+test_punct(void)
+{
+  zhconv *tw = S_make("tw", "cn", NULL, "10", "yes");
+  zhconv *cn = S_make("cn", "tw", NULL, "10", "yes");
+  char *out = S_conv(tw, "他说：“我看‘软件’。”I’m fine.");
+  STR_EQ(out, "他說：「我看『軟體』。」I’m fine.", "--punct to tw, nested; an apostrophe stays");
+  free(out);
+  out = S_conv(cn, "「甲『乙「丙」乙』甲」");
+  STR_EQ(out, "“甲‘乙“丙”乙’甲”", "--punct to cn by depth, three levels");
+  free(out);
+  out = S_conv(tw, "“甲“乙”甲”");
+  STR_EQ(out, "「甲『乙』甲」", "--punct: a same-kind nested quote becomes the inner kind");
+  free(out);
+  zhconv_free(tw);
+  zhconv_free(cn);
+  zhconv *plain = S_make("tw", "cn", NULL, NULL, NULL);
+  out = S_conv(plain, "“软件”");
+  STR_EQ(out, "“軟體”", "without --punct quotation marks stay");
+  free(out);
+  zhconv_free(plain);
+}
+
+static void
+test_detect(void)
+{
+  zhconv *z = S_make("hans", NULL, NULL, NULL, NULL);
+  struct { const char *text; zhconv_variant script, region; } cases[] = {
+    {"這個軟體的記憶體和滑鼠都很好用，資料庫也是。", ZHCONV_HANT, ZHCONV_TW},
+    {"這個軟件的記憶體很好用，我們用緊數據庫。", ZHCONV_HANT, ZHCONV_HK},
+    {"这个软件的内存很好用。", ZHCONV_HANS, ZHCONV_CN},
+    {"hello world", ZHCONV_AUTO, ZHCONV_AUTO},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    zhconv_variant script, region;
+    double confidence = -1;
+    int st = zhconv_detect(z, cases[i].text, strlen(cases[i].text), &script, &region, &confidence);
+    INT_EQ(st, ZHCONV_OK, "detect %zu runs", i);
+    OK(script == cases[i].script && region == cases[i].region,
+       "detect %zu: %s %s (got %s %s, %.2f)", i, zhconv_variant_name(cases[i].script),
+       zhconv_variant_name(cases[i].region), zhconv_variant_name(script),
+       zhconv_variant_name(region), confidence);
+    OK(confidence >= 0 && confidence <= 1, "detect %zu: confidence in [0, 1]", i);
+  }
+  zhconv_free(z);
+}
+
+struct changes {
+  int count;
+  char first[64];
+  size_t line, column;
+};
+
+static void
+S_on_change(void *user, const zhconv_change *c)
+{
+  struct changes *ch = user;
+  if (ch->count++ == 0) {
+    snprintf(ch->first, sizeof ch->first, "%.*s>%.*s@%s", (int)c->from_len, c->from,
+             (int)c->to_len, c->to, strrchr(c->file, '/') ? strrchr(c->file, '/') + 1 : c->file);
+    ch->line = c->line;
+    ch->column = c->column;
+  }
+}
+
+static void
+test_explain(void)
+{
+  zhconv *z = S_make("cn", "tw", NULL, NULL, NULL);
+  zhconv_stream *s = zhconv_stream_new(z);
+  struct changes ch = {0};
+  zhconv_stream_on_change(s, S_on_change, &ch);
+  const char *text = "第一行\n他們的核心是輝達的晶片。";
+  char buf[256];
+  zhconv_inbuf in = {text, strlen(text), 0};
+  zhconv_outbuf out = {buf, sizeof buf, 0};
+  zhconv_stream_convert(s, &out, &in, ZHCONV_END);
+  INT_EQ(ch.count, 2, "two changes reported (the veto 核心 is not a change)");
+  STR_EQ(ch.first, "輝達>英伟达@companies.yaml", "the first names term, replacement and file");
+  OK(ch.line == 1 && ch.column == 6, "at line 1, column 6 (0-based, in characters): %zu:%zu",
+     ch.line, ch.column);
+  zhconv_stream_free(s);
+  zhconv_free(z);
+}
+
+int
+main(void)
+{
+  test_builtin_lint();
+  test_malformed();
+  test_semantics();
+  test_idempotence();
+  test_punct();
+  test_detect();
+  test_explain();
+  return tap_done();
+}

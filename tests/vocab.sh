@@ -1,0 +1,55 @@
+#!/bin/sh
+# tests/vocab.sh — the vocabulary layer from the command line: the FT
+# article reads as mainland text, user vocabularies, --no-vocab, --punct,
+# --detect, --explain, malformed files.
+. "$top_srcdir/tests/lib.sh"
+cd "$TMP" || exit 99
+S="$DATA/samples"
+
+zhconv --to=cn "$S/ft-article-tw.txt" > cn.out; ok $? "ft-article --to=cn"
+for w in 英伟达 芯片 算法 数据; do
+  grep -q "$w" cn.out; ok $? "--to=cn has $w"
+done
+for w in 辉达 内核 创建 运行者 拷贝; do
+  ! grep -q "$w" cn.out; ok $? "--to=cn has no $w"
+done
+zhconv --to=hans "$S/ft-article-tw.txt" > hans.out
+grep -q 英伟达 hans.out && grep -q 芯片 hans.out; ok $? "--to=hans has 英伟达 and 芯片"
+
+zhconv --to=cn --no-vocab "$S/ft-article-tw.txt" > plain.out
+zhconv --config=tw2sp "$S/ft-article-tw.txt" > tw2sp.out
+same_file plain.out tw2sp.out "--no-vocab on Taiwan text is OpenCC's tw2sp"
+
+# User vocabularies: later files win, user files win over built-in ones.
+printf -- '- {cn: 辉达, tw: 輝達}\n' > a.yaml
+printf -- '- {cn: 英伟达公司, tw: 輝達}\n' > b.yaml
+printf '輝達' | zhconv --to=cn --from=tw --vocab=a.yaml > out.txt
+printf '辉达' > want.txt
+same_file out.txt want.txt "--vocab overrides a built-in entry"
+printf '輝達' | zhconv --to=cn --from=tw --vocab=a.yaml --vocab=b.yaml > out.txt
+printf '英伟达公司' > want.txt
+same_file out.txt want.txt "a later --vocab wins"
+
+printf -- '- {cn: 软件, tw: 軟體}\n- {cn: 硬件, tw 硬體}\n' > bad.yaml
+zhconv --to=cn --vocab=bad.yaml "$S/ft-article-tw.txt" > out.txt 2> err.txt; st=$?
+[ $st -eq 2 ]; ok $? "a malformed vocabulary: exit 2 (got $st)"
+grep -q '^zhconv: bad.yaml:2:[0-9]*: ' err.txt; ok $? "... with FILE:LINE:COL: $(cat err.txt)"
+[ ! -s out.txt ]; ok $? "... and nothing converted"
+zhconv --to=cn --vocab=missing.yaml in 2> err.txt; [ $? -eq 1 ]; ok $? "a missing vocabulary: exit 1"
+
+# --punct
+printf '“软件”和‘硬件’' | zhconv --to=tw --from=cn --punct > out.txt
+printf '「軟體」和「硬體」' > want.txt
+same_file out.txt want.txt "--punct to tw: marks by nesting depth"
+
+# --detect
+zhconv --detect "$S/ft-article-tw.txt" "$S/post-cn.md" > det.txt; ok $? "--detect"
+grep -q "ft-article-tw.txt: hant tw " det.txt; ok $? "--detect: the article is Taiwan Traditional"
+grep -q "post-cn.md: hans cn " det.txt; ok $? "--detect: the post is mainland Simplified"
+
+# --explain
+zhconv --to=cn --explain "$S/ft-article-tw.txt" > /dev/null 2> explain.txt; ok $? "--explain"
+grep -q 'ft-article-tw.txt:[0-9]*:[0-9]*: 輝達 -> 英伟达 (.*companies.yaml:[0-9]*)' explain.txt
+ok $? "--explain names position, term, replacement and vocabulary line"
+
+done_testing
