@@ -363,8 +363,128 @@ S_load_indexed(void *user, const mapping *m, problem *p)
   return st;
 }
 
+/* ---- the compiled form of the built-in vocabulary ------------------------
+ *
+ * Parsing four thousand YAML entries and normalising them takes longer than
+ * zhconv may take to start, so the build compiles the built-in files
+ * (src/vocab-compile.c) into vocab/compiled.tsv: "F<TAB>vocab/NAME.yaml" for
+ * each file, then "E<TAB>file<TAB>line<TAB>column<TAB>scope<TAB>cn<TAB>tw
+ * <TAB>hk<TAB>hans<TAB>hant" for each entry (empty: absent).  Forms never
+ * hold tabs or newlines. */
+
+#define COMPILED_MAGIC "zhconv-vocab 1\n"
+
+int
+zhconv__vocab_write_compiled(const zhconv__vocab *v, FILE *out)
+{
+  fputs(COMPILED_MAGIC, out);
+  for (size_t i = 0; i < v->nfiles; i++) {
+    /* Keep the name from "vocab/" on: the build's own directories stay out. */
+    const char *name = strstr(v->files[i], "vocab/");
+    fprintf(out, "F\t%s\n", name ? name : v->files[i]);
+  }
+  for (size_t i = 0; i < v->count; i++) {
+    const entry *e = &v->entries[i];
+    fprintf(out, "E\t%u\t%u\t%u\t%u", e->file, e->line, e->column, e->scope);
+    for (int f = 0; f < NFORMS; f++)
+      fprintf(out, "\t%s", e->forms[f] ? e->forms[f] : "");
+    fputc('\n', out);
+  }
+  return ferror(out) ? ZHCONV_ERR_IO : ZHCONV_OK;
+}
+
+/* Split line at tabs into at most n fields; returns the count. */
+static size_t
+S_fields(char *line, char **fields, size_t n)
+{
+  size_t count = 0;
+  while (count < n) {
+    fields[count++] = line;
+    char *tab = strchr(line, '\t');
+    if (!tab)
+      break;
+    *tab = '\0';
+    line = tab + 1;
+  }
+  return count;
+}
+
+static int
+S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs)
+{
+  zhconv__buf text = {0};
+  int st = zhconv__read_file(path, &text);
+  if (st == ZHCONV_OK)
+    st = zhconv__buf_append(&text, "", 1);
+  if (st != ZHCONV_OK || strncmp(text.data, COMPILED_MAGIC, strlen(COMPILED_MAGIC)) != 0) {
+    zhconv__buf_free(&text);
+    return st != ZHCONV_OK ? st : ZHCONV_ERR_SYNTAX;
+  }
+  size_t first_file = v->nfiles;
+  char *line = text.data + strlen(COMPILED_MAGIC);
+  while (st == ZHCONV_OK && *line) {
+    char *next = strchr(line, '\n');
+    if (next)
+      *next++ = '\0';
+    char *f[10];
+    size_t n = S_fields(line, f, 10);
+    if (n == 2 && strcmp(f[0], "F") == 0) {
+      char **files = realloc(v->files, (v->nfiles + 1) * sizeof *files);
+      char *found = zhconv__datadir_find(data_dirs, f[1]);
+      if (!files || !(files[v->nfiles] = found ? found : strdup(f[1])))
+        st = ZHCONV_ERR_NOMEM;
+      if (files)
+        v->files = files;
+      if (st == ZHCONV_OK)
+        v->nfiles++;
+    } else if (n == 10 && strcmp(f[0], "E") == 0) {
+      if (v->count == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 4096;
+        entry *grown = realloc(v->entries, cap * sizeof *grown);
+        if (!grown) {
+          st = ZHCONV_ERR_NOMEM;
+          break;
+        }
+        v->entries = grown;
+        v->cap = cap;
+      }
+      entry *e = &v->entries[v->count];
+      memset(e, 0, sizeof *e);
+      e->file = (uint32_t)(first_file + strtoul(f[1], NULL, 10));
+      e->line = (uint32_t)strtoul(f[2], NULL, 10);
+      e->column = (uint32_t)strtoul(f[3], NULL, 10);
+      e->scope = (uint8_t)strtoul(f[4], NULL, 10);
+      for (int k = 0; k < NFORMS && st == ZHCONV_OK; k++)
+        if (*f[5 + k] && !(e->forms[k] = strdup(f[5 + k])))
+          st = ZHCONV_ERR_NOMEM;
+      v->count++;
+      if (e->file >= v->nfiles)
+        st = ZHCONV_ERR_SYNTAX;
+    } else
+      st = ZHCONV_ERR_SYNTAX;
+    line = next ? next : line + strlen(line);
+  }
+  zhconv__buf_free(&text);
+  return st;
+}
+
 int
 zhconv__vocab_load_builtin(zhconv__vocab *v, const char *data_dirs, char *err, zhconv_mark *mark)
+{
+  memset(mark, 0, sizeof *mark);
+  char *compiled = zhconv__datadir_find(data_dirs, "vocab/compiled.tsv");
+  if (compiled) {
+    int st = S_load_compiled(v, compiled, data_dirs);
+    if (st != ZHCONV_OK)
+      zhconv__errorf(err, _("%s is damaged; rebuild or reinstall zhconv"), compiled);
+    free(compiled);
+    return st;
+  }
+  return zhconv__vocab_load_sources(v, data_dirs, err, mark);
+}
+
+int
+zhconv__vocab_load_sources(zhconv__vocab *v, const char *data_dirs, char *err, zhconv_mark *mark)
 {
   char *path = zhconv__datadir_find(data_dirs, "vocab/index.yaml");
   zhconv__buf text = {0};

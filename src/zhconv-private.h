@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "zhconv.h"
 
@@ -211,9 +212,15 @@ typedef struct zhconv__vocab zhconv__vocab;
 
 int zhconv__vocab_new(zhconv__vocab **vocab);
 void zhconv__vocab_free(zhconv__vocab *vocab);
-/* Load the files listed in vocab/index.yaml of the data directories. */
+/* Load the built-in vocabulary: its compiled form (vocab/compiled.tsv,
+ * made by the build) if the data directories have one, else the files that
+ * vocab/index.yaml lists (zhconv__vocab_load_sources). */
 int zhconv__vocab_load_builtin(zhconv__vocab *v, const char *data_dirs, char *err,
                                zhconv_mark *mark);
+int zhconv__vocab_load_sources(zhconv__vocab *v, const char *data_dirs, char *err,
+                               zhconv_mark *mark);
+/* Write the compiled form of everything loaded. */
+int zhconv__vocab_write_compiled(const zhconv__vocab *v, FILE *out);
 /* Load one file (or text named `name`); entries of one file may not
  * conflict with each other; a later file's entries win over earlier ones. */
 int zhconv__vocab_load_file(zhconv__vocab *v, const char *path, int scope, char *err,

@@ -47,13 +47,25 @@ test_builtin_lint(void)
   zhconv__vocab_new(&v);
   char err[ZHCONV__ERRLEN] = "";
   zhconv_mark mark = {0};
-  int st = zhconv__vocab_load_builtin(v, getenv("ZHCONV_DATA_DIR"), err, &mark);
-  INT_EQ(st, ZHCONV_OK, "the built-in vocabulary loads %s", err);
+  int st = zhconv__vocab_load_sources(v, getenv("ZHCONV_DATA_DIR"), err, &mark);
+  INT_EQ(st, ZHCONV_OK, "the built-in vocabulary's YAML files load %s", err);
   OK(zhconv__vocab_size(v) >= 3000, "at least 3,000 entries (%zu)", zhconv__vocab_size(v));
   st = zhconv__vocab_lint(v, err, &mark);
   INT_EQ(st, ZHCONV_OK, "lint: no conflicting or duplicate entries across the built-in files");
   if (st != ZHCONV_OK)
     printf("#   %s:%zu:%zu: %s\n", mark.file ? mark.file : "?", mark.line + 1, mark.column + 1, err);
+  /* The compiled form the library starts from says the same. */
+  zhconv__vocab *compiled;
+  zhconv__vocab_new(&compiled);
+  st = zhconv__vocab_load_builtin(compiled, getenv("ZHCONV_DATA_DIR"), err, &mark);
+  INT_EQ(st, ZHCONV_OK, "the compiled vocabulary loads %s", err);
+  INT_EQ(zhconv__vocab_size(compiled), zhconv__vocab_size(v), "with as many entries as the sources");
+  size_t line1, line2;
+  const char *f1 = zhconv__vocab_origin(v, 42, &line1);
+  const char *f2 = zhconv__vocab_origin(compiled, 42, &line2);
+  OK(line1 == line2 && strcmp(strrchr(f1, '/'), strrchr(f2, '/')) == 0,
+     "an entry keeps its file and line (%s:%zu)", strrchr(f2, '/') + 1, line2);
+  zhconv__vocab_free(compiled);
   zhconv__vocab_free(v);
 }
 
