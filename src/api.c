@@ -189,6 +189,8 @@ zhconv_options_set(zhconv_options *o, zhconv_option key, const char *value)
     return S_set_flag(o, &o->no_vocab, value);
   case ZHCONV_OPT_PUNCT:
     return S_set_flag(o, &o->punct, value);
+  case ZHCONV_OPT_PROTECT:
+    return S_add_vocab(o, 'p', value);
   }
   return S_options_fail(o, ZHCONV_ERR_ARG, _("unknown option %s"), "");
 }
@@ -239,22 +241,31 @@ S_open_chain(zhconv *z, const char *name, const char *data_dirs, zhconv__engine 
   return st;
 }
 
-/* Load the built-in vocabulary and the options' own, in order. */
+/* Load the built-in vocabulary and the options' own, in order, then the
+ * protected terms, which win over every vocabulary.  With no_vocab only
+ * the protected terms. */
 static int
 S_load_vocab(zhconv *z, zhconv_options *o, zhconv_mark *mark)
 {
   int st = zhconv__vocab_new(&z->vocab);
-  if (st == ZHCONV_OK)
+  if (st == ZHCONV_OK && !o->no_vocab)
     st = zhconv__vocab_load_builtin(z->vocab, o->data_dirs, o->error, mark);
-  for (size_t at = 0; st == ZHCONV_OK && at < o->vocab_files.len;) {
-    const char *item = o->vocab_files.data + at;
-    size_t n = strlen(item + 1);
-    if (item[0] == 'f')
-      st = zhconv__vocab_load_file(z->vocab, item + 1, ZHCONV__SCOPE_TECHNICAL, o->error, mark);
-    else
-      st = zhconv__vocab_load_text(z->vocab, item + 1, n, "<vocabulary text>",
-                                   ZHCONV__SCOPE_TECHNICAL, o->error, mark);
-    at += n + 2;
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t at = 0; st == ZHCONV_OK && at < o->vocab_files.len;) {
+      const char *item = o->vocab_files.data + at;
+      size_t n = strlen(item + 1);
+      at += n + 2;
+      if (pass == 0 && item[0] == 'f' && !o->no_vocab)
+        st = zhconv__vocab_load_file(z->vocab, item + 1, ZHCONV__SCOPE_TECHNICAL, o->error, mark);
+      else if (pass == 0 && item[0] == 't' && !o->no_vocab)
+        st = zhconv__vocab_load_text(z->vocab, item + 1, n, "<vocabulary text>",
+                                     ZHCONV__SCOPE_TECHNICAL, o->error, mark);
+      else if (pass == 1 && item[0] == 'p')
+        st = zhconv__vocab_load_protected(z->vocab, item + 1, o->error, mark);
+    }
+  if (st == ZHCONV_OK && zhconv__vocab_size(z->vocab) == 0) {
+    zhconv__vocab_free(z->vocab);
+    z->vocab = NULL;
   }
   return st;
 }
@@ -302,7 +313,7 @@ zhconv_new(zhconv_options *o, int *status)
     } else
       st = ZHCONV_OK;
     zhconv_mark mark = {0};
-    if (st == ZHCONV_OK && !o->no_vocab)
+    if (st == ZHCONV_OK)
       st = S_load_vocab(z, o, &mark);
     if (st != ZHCONV_OK && mark.file) {
       /* The vocabulary that owns the name goes with the converter. */

@@ -14,7 +14,7 @@
 
 enum {
   OPT_FORMAT = 256, OPT_INVALID, OPT_DATA_DIR, OPT_HELP, OPT_VERSION, OPT_BUFFER_SIZE,
-  OPT_VOCAB, OPT_NO_VOCAB, OPT_PUNCT, OPT_DETECT, OPT_EXPLAIN
+  OPT_VOCAB, OPT_NO_VOCAB, OPT_PUNCT, OPT_DETECT, OPT_EXPLAIN, OPT_PROTECT
 };
 
 static const struct option S_long_options[] = {
@@ -31,6 +31,7 @@ static const struct option S_long_options[] = {
   {"punct", no_argument, NULL, OPT_PUNCT},
   {"detect", no_argument, NULL, OPT_DETECT},
   {"explain", no_argument, NULL, OPT_EXPLAIN},
+  {"protect", required_argument, NULL, OPT_PROTECT},
   {"quiet", no_argument, NULL, 'q'},
   {"silent", no_argument, NULL, 'q'},
   {"help", no_argument, NULL, OPT_HELP},
@@ -77,6 +78,7 @@ S_help(void)
            "      --vocab=FILE       also use the terms of FILE (YAML; repeatable, later\n"
            "                           files win over earlier ones and the built-in terms)\n"
            "      --no-vocab         no vocabulary: OpenCC's phrase tables only\n"
+           "      --protect=FILE     never convert the terms listed in FILE, one per line\n"
            "      --punct            convert quotation marks too (“” ‘’ for hans and cn,\n"
            "                           「」 『』 for hant, tw and hk)\n"
            "      --explain          list every vocabulary change on standard error\n"
@@ -142,7 +144,8 @@ main(int argc, char **argv)
   const char *invalid = "reject", *data_dir = getenv("ZHCONV_DATA_DIR");
   bool in_place = false, no_vocab = false, punct = false, detect = false, explain = false;
   char **vocabs = calloc((size_t)argc, sizeof *vocabs);
-  int nvocabs = 0;
+  char **protects = calloc((size_t)argc, sizeof *protects);
+  int nvocabs = 0, nprotects = 0;
   cli_context ctx = {NULL, zhconv_stream_in_size(), true, false, false};
 
   int c;
@@ -157,6 +160,7 @@ main(int argc, char **argv)
     case OPT_INVALID: invalid = optarg; break;
     case OPT_DATA_DIR: data_dir = optarg; break;
     case OPT_VOCAB: vocabs[nvocabs++] = optarg; break;
+    case OPT_PROTECT: protects[nprotects++] = optarg; break;
     case OPT_NO_VOCAB: no_vocab = true; break;
     case OPT_PUNCT: punct = true; break;
     case OPT_DETECT: detect = true; break;
@@ -185,8 +189,10 @@ main(int argc, char **argv)
 
   if (config && (to || from))
     S_usage_error("%s", _("--config cannot be combined with --to or --from"));
-  if (config && (nvocabs || no_vocab || punct || explain))
-    S_usage_error("%s", _("--config runs OpenCC exactly: no vocabulary, --punct or --explain"));
+  if (config && (nvocabs || nprotects || no_vocab || punct || explain))
+    S_usage_error("%s", _("--config runs OpenCC exactly: no vocabulary, --protect, --punct or --explain"));
+  if (no_vocab && nvocabs)
+    S_usage_error("%s", _("--no-vocab cannot be combined with --vocab"));
   if (detect && (config || from || output || in_place))
     S_usage_error("%s", _("--detect takes no --config, --from, --output or --in-place"));
   if (detect)
@@ -217,7 +223,10 @@ main(int argc, char **argv)
                 zhconv_options_set(opts, ZHCONV_OPT_PUNCT, punct ? "yes" : "no") == ZHCONV_OK;
   for (int i = 0; set_ok && i < nvocabs; i++)
     set_ok = zhconv_options_set(opts, ZHCONV_OPT_VOCAB, vocabs[i]) == ZHCONV_OK;
+  for (int i = 0; set_ok && i < nprotects; i++)
+    set_ok = zhconv_options_set(opts, ZHCONV_OPT_PROTECT, protects[i]) == ZHCONV_OK;
   free(vocabs);
+  free(protects);
   if (!set_ok) {
     cli_error(&ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
     return EXIT_TROUBLE;

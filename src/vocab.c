@@ -363,6 +363,76 @@ S_load_indexed(void *user, const mapping *m, problem *p)
   return st;
 }
 
+/* ---- protected terms ------------------------------------------------------ */
+
+int
+zhconv__vocab_load_protected(zhconv__vocab *v, const char *path, char *err, zhconv_mark *mark)
+{
+  zhconv__buf text = {0};
+  memset(mark, 0, sizeof *mark);
+  int st = zhconv__read_file(path, &text);
+  if (st != ZHCONV_OK) {
+    zhconv__errorf(err, _("cannot read the term list %s"), path);
+    zhconv__buf_free(&text);
+    return st;
+  }
+  char **files = realloc(v->files, (v->nfiles + 1) * sizeof *files);
+  if (!files || !(files[v->nfiles] = strdup(path))) {
+    if (files)
+      v->files = files;
+    zhconv__buf_free(&text);
+    return ZHCONV_ERR_NOMEM;
+  }
+  v->files = files;
+  uint32_t file = (uint32_t)v->nfiles++;
+  uint32_t line = 0;
+  for (size_t at = 0; st == ZHCONV_OK && at < text.len;) {
+    const char *start = text.data + at;
+    const char *nl = memchr(start, '\n', text.len - at);
+    size_t len = nl ? (size_t)(nl - start) : text.len - at;
+    at += len + (nl != NULL);
+    line++;
+    if (len && start[len - 1] == '\r')
+      len--;
+    if (len == 0 || start[0] == '#')
+      continue;
+    zhconv__utf8_stop stop;
+    size_t valid = zhconv__utf8_scan(start, len, &stop);
+    if (valid != len) {
+      mark->file = v->files[file];
+      mark->line = line - 1;
+      mark->column = valid;
+      zhconv__errorf(err, "%s", _("not valid UTF-8"));
+      st = ZHCONV_ERR_SYNTAX;
+      break;
+    }
+    if (v->count == v->cap) {
+      size_t cap = v->cap ? v->cap * 2 : 256;
+      entry *grown = realloc(v->entries, cap * sizeof *grown);
+      if (!grown) {
+        st = ZHCONV_ERR_NOMEM;
+        break;
+      }
+      v->entries = grown;
+      v->cap = cap;
+    }
+    /* A term that is the same in every form: whatever the target, it
+     * stays as it is, and OpenCC never sees it. */
+    entry *e = &v->entries[v->count];
+    memset(e, 0, sizeof *e);
+    e->file = file;
+    e->line = line;
+    e->column = 1;
+    e->scope = ZHCONV__SCOPE_TECHNICAL;
+    for (int f = 0; f < NFORMS && st == ZHCONV_OK; f++)
+      if (!(e->forms[f] = strndup(start, len)))
+        st = ZHCONV_ERR_NOMEM;
+    v->count++;
+  }
+  zhconv__buf_free(&text);
+  return st;
+}
+
 /* ---- the compiled form of the built-in vocabulary ------------------------
  *
  * Parsing four thousand YAML entries and normalising them takes longer than

@@ -227,6 +227,10 @@ int zhconv__vocab_load_file(zhconv__vocab *v, const char *path, int scope, char 
                             zhconv_mark *mark);
 int zhconv__vocab_load_text(zhconv__vocab *v, const char *text, size_t len, const char *name,
                             int scope, char *err, zhconv_mark *mark);
+/* Load a list of terms, one per line ('#' starts a comment line), that no
+ * target may change. */
+int zhconv__vocab_load_protected(zhconv__vocab *v, const char *path, char *err,
+                                 zhconv_mark *mark);
 /* Check all loaded entries together: no conflicts, no duplicates. */
 int zhconv__vocab_lint(const zhconv__vocab *v, char *err, zhconv_mark *mark);
 size_t zhconv__vocab_size(const zhconv__vocab *v);

@@ -37,6 +37,19 @@ grep -q '^zhconv: bad.yaml:2:[0-9]*: ' err.txt; ok $? "... with FILE:LINE:COL: $
 [ ! -s out.txt ]; ok $? "... and nothing converted"
 zhconv --to=cn --vocab=missing.yaml in 2> err.txt; [ $? -eq 1 ]; ok $? "a missing vocabulary: exit 1"
 
+# --protect: listed terms come out as they are, whatever the target.
+printf '# brand names\n輝達\n\n軟體\r\n' > terms.txt
+printf '輝達的軟體和晶片' | zhconv --to=cn --from=tw --protect=terms.txt > out.txt
+printf '輝達的軟體和芯片' > want.txt
+same_file out.txt want.txt "--protect keeps the listed terms (comments, blank lines, CRLF handled)"
+printf '輝達的軟體' | zhconv --to=cn --from=tw --no-vocab --protect=terms.txt > out.txt
+printf '輝達的軟體' > want.txt
+same_file out.txt want.txt "--protect holds with --no-vocab"
+zhconv --config=t2s --protect=terms.txt < /dev/null 2> err.txt; [ $? -eq 2 ]; ok $? "--protect with --config: exit 2"
+printf '\377\n' > badterms.txt
+zhconv --to=cn --protect=badterms.txt < /dev/null 2> err.txt; st=$?
+[ $st -eq 2 ] && grep -q 'badterms.txt:1:1: ' err.txt; ok $? "a term list with invalid UTF-8: exit 2, FILE:LINE:COL"
+
 # --punct
 printf '“软件”和‘硬件’' | zhconv --to=tw --from=cn --punct > out.txt
 printf '「軟體」和「硬體」' > want.txt
