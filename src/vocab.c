@@ -76,6 +76,39 @@ zhconv__vocab_origin(const zhconv__vocab *v, uint32_t index, size_t *line)
   return v->files[v->entries[index].file];
 }
 
+/* A new, zeroed entry at the end, or NULL when memory is short. */
+static entry *
+S_new_entry(zhconv__vocab *v)
+{
+  if (v->count == v->cap) {
+    size_t cap = v->cap ? v->cap * 2 : 256;
+    entry *grown = realloc(v->entries, cap * sizeof *grown);
+    if (!grown)
+      return NULL;
+    v->entries = grown;
+    v->cap = cap;
+  }
+  entry *e = &v->entries[v->count++];
+  memset(e, 0, sizeof *e);
+  return e;
+}
+
+/* Record a file name (or take ownership of `owned`); its index, or -1. */
+static long
+S_add_file(zhconv__vocab *v, const char *name, char *owned)
+{
+  char **files = realloc(v->files, (v->nfiles + 1) * sizeof *files);
+  if (files)
+    v->files = files;
+  char *copy = owned ? owned : strdup(name);
+  if (!files || !copy) {
+    free(copy);
+    return -1;
+  }
+  v->files[v->nfiles] = copy;
+  return (long)v->nfiles++;
+}
+
 /* ---- reading YAML ------------------------------------------------------- */
 
 /* Where a load failed: message, file, position. */
@@ -254,26 +287,17 @@ S_add_entry(void *user, const mapping *m, problem *p)
       nforms - (e.forms[F_HANS] != NULL) - (e.forms[F_HANT] != NULL) < 2)
     st = S_problem(p, ZHCONV_ERR_SYNTAX, m->start, "%s",
                    _("an entry needs at least two of cn, tw and hk"));
-  if (st == ZHCONV_OK && v->count == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 256;
-    entry *grown = realloc(v->entries, cap * sizeof *grown);
-    if (!grown)
-      st = ZHCONV_ERR_NOMEM;
-    else {
-      v->entries = grown;
-      v->cap = cap;
-    }
-  }
-  if (st != ZHCONV_OK) {
+  entry *slot = st == ZHCONV_OK ? S_new_entry(v) : NULL;
+  if (!slot) {
     for (int f = 0; f < NFORMS; f++)
       free(e.forms[f]);
-    return st;
+    return st != ZHCONV_OK ? st : ZHCONV_ERR_NOMEM;
   }
   e.file = ld->file;
   e.line = (uint32_t)m->start.line + 1;
   e.column = (uint32_t)m->start.column + 1;
   e.scope = ld->scope;
-  v->entries[v->count++] = e;
+  *slot = e;
   return ZHCONV_OK;
 }
 
@@ -285,15 +309,11 @@ static int
 S_load(zhconv__vocab *v, const char *text, size_t len, const char *name, int scope, bool check,
        char *err, zhconv_mark *mark)
 {
-  char **files = realloc(v->files, (v->nfiles + 1) * sizeof *files);
-  if (!files)
+  long file = S_add_file(v, name, NULL);
+  if (file < 0)
     return ZHCONV_ERR_NOMEM;
-  v->files = files;
-  if (!(v->files[v->nfiles] = strdup(name)))
-    return ZHCONV_ERR_NOMEM;
-  loading ld = {v, (uint32_t)v->nfiles, (uint8_t)scope, v->count};
-  problem p = {err, mark, v->files[v->nfiles]};
-  v->nfiles++;
+  loading ld = {v, (uint32_t)file, (uint8_t)scope, v->count};
+  problem p = {err, mark, v->files[file]};
   int st = S_parse_sequence(text, len, S_add_entry, &ld, &p);
   /* Within one file a term may not say two things. */
   if (st == ZHCONV_OK && check)
@@ -376,15 +396,11 @@ zhconv__vocab_load_protected(zhconv__vocab *v, const char *path, char *err, zhco
     zhconv__buf_free(&text);
     return st;
   }
-  char **files = realloc(v->files, (v->nfiles + 1) * sizeof *files);
-  if (!files || !(files[v->nfiles] = strdup(path))) {
-    if (files)
-      v->files = files;
+  long file = S_add_file(v, path, NULL);
+  if (file < 0) {
     zhconv__buf_free(&text);
     return ZHCONV_ERR_NOMEM;
   }
-  v->files = files;
-  uint32_t file = (uint32_t)v->nfiles++;
   uint32_t line = 0;
   for (size_t at = 0; st == ZHCONV_OK && at < text.len;) {
     const char *start = text.data + at;
@@ -406,28 +422,20 @@ zhconv__vocab_load_protected(zhconv__vocab *v, const char *path, char *err, zhco
       st = ZHCONV_ERR_SYNTAX;
       break;
     }
-    if (v->count == v->cap) {
-      size_t cap = v->cap ? v->cap * 2 : 256;
-      entry *grown = realloc(v->entries, cap * sizeof *grown);
-      if (!grown) {
-        st = ZHCONV_ERR_NOMEM;
-        break;
-      }
-      v->entries = grown;
-      v->cap = cap;
-    }
     /* A term that is the same in every form: whatever the target, it
      * stays as it is, and OpenCC never sees it. */
-    entry *e = &v->entries[v->count];
-    memset(e, 0, sizeof *e);
-    e->file = file;
+    entry *e = S_new_entry(v);
+    if (!e) {
+      st = ZHCONV_ERR_NOMEM;
+      break;
+    }
+    e->file = (uint32_t)file;
     e->line = line;
     e->column = 1;
     e->scope = ZHCONV__SCOPE_TECHNICAL;
     for (int f = 0; f < NFORMS && st == ZHCONV_OK; f++)
       if (!(e->forms[f] = strndup(start, len)))
         st = ZHCONV_ERR_NOMEM;
-    v->count++;
   }
   zhconv__buf_free(&text);
   return st;
@@ -499,27 +507,15 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs)
     char *f[10];
     size_t n = S_fields(line, f, 10);
     if (n == 2 && strcmp(f[0], "F") == 0) {
-      char **files = realloc(v->files, (v->nfiles + 1) * sizeof *files);
-      char *found = zhconv__datadir_find(data_dirs, f[1]);
-      if (!files || !(files[v->nfiles] = found ? found : strdup(f[1])))
+      /* Shown by --explain: the source file where the data directory has it. */
+      if (S_add_file(v, f[1], zhconv__datadir_find(data_dirs, f[1])) < 0)
         st = ZHCONV_ERR_NOMEM;
-      if (files)
-        v->files = files;
-      if (st == ZHCONV_OK)
-        v->nfiles++;
     } else if (n == 10 && strcmp(f[0], "E") == 0) {
-      if (v->count == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 4096;
-        entry *grown = realloc(v->entries, cap * sizeof *grown);
-        if (!grown) {
-          st = ZHCONV_ERR_NOMEM;
-          break;
-        }
-        v->entries = grown;
-        v->cap = cap;
+      entry *e = S_new_entry(v);
+      if (!e) {
+        st = ZHCONV_ERR_NOMEM;
+        break;
       }
-      entry *e = &v->entries[v->count];
-      memset(e, 0, sizeof *e);
       e->file = (uint32_t)(first_file + strtoul(f[1], NULL, 10));
       e->line = (uint32_t)strtoul(f[2], NULL, 10);
       e->column = (uint32_t)strtoul(f[3], NULL, 10);
@@ -527,7 +523,6 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs)
       for (int k = 0; k < NFORMS && st == ZHCONV_OK; k++)
         if (*f[5 + k] && !(e->forms[k] = strdup(f[5 + k])))
           st = ZHCONV_ERR_NOMEM;
-      v->count++;
       if (e->file >= v->nfiles)
         st = ZHCONV_ERR_SYNTAX;
     } else

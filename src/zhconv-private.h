@@ -79,6 +79,8 @@ size_t zhconv__utf8_scan(const char *s, size_t len, zhconv__utf8_stop *stop);
 size_t zhconv__utf8_invalid_length(const char *s, size_t len);
 /* Decode the valid character at s; returns its length. */
 size_t zhconv__utf8_decode(const char *s, uint32_t *cp);
+/* Encode a code point (below U+110000) into out[0..4); returns the length. */
+size_t zhconv__utf8_encode(uint32_t cp, char *out);
 /* The start of the last character in the valid text s[0..len). */
 size_t zhconv__utf8_last_start(const char *s, size_t len);
 
