@@ -76,7 +76,7 @@ main(int argc, char **argv)
     zhconv__native *n = NULL;
     zhconv__engine *o = NULL;
     if (!path || zhconv__native_open(path, data, &n, err) != ZHCONV_OK ||
-        zhconv__engine_open(path, &o, err) != ZHCONV_OK) {
+        zhconv__engine_open(path, NULL, ZHCONV__ENGINE_OPENCC, &o, err) != ZHCONV_OK) {
       fprintf(stderr, "engine-speed: %s: %s\n", rows[r].config, err);
       return 1;
     }
@@ -123,7 +123,7 @@ main(int argc, char **argv)
     t = S_now();
     for (int k = 0; k < 5; k++) {
       zhconv__engine *o = NULL;
-      if (zhconv__engine_open(path, &o, err) == ZHCONV_OK)
+      if (zhconv__engine_open(path, NULL, ZHCONV__ENGINE_OPENCC, &o, err) == ZHCONV_OK)
         zhconv__engine_close(o);
     }
     double to = (S_now() - t) / 5;

@@ -21,6 +21,7 @@ main(int argc, char **argv)
   zhconv_options *options = zhconv_options_new();
   if (!options || zhconv_options_set(options, ZHCONV_OPT_TO, argv[1]) != ZHCONV_OK) {
     fprintf(stderr, "stream: %s\n", options ? zhconv_options_error(options, NULL) : "out of memory");
+    zhconv_options_free(options);
     return 2;
   }
   const char *data_dir = getenv("ZHCONV_DATA_DIR");
@@ -30,6 +31,7 @@ main(int argc, char **argv)
   zhconv *converter = zhconv_new(options, &status);
   if (!converter) {
     fprintf(stderr, "stream: %s\n", zhconv_options_error(options, NULL));
+    zhconv_options_free(options);
     return 1;
   }
   zhconv_options_free(options);
@@ -50,6 +52,8 @@ main(int argc, char **argv)
         zhconv_mark where;
         const char *why = zhconv_stream_error(stream, &where);
         fprintf(stderr, "stream: %s\n", why ? why : zhconv_strerror(status));
+        zhconv_stream_free(stream);
+        zhconv_free(converter);
         return 1;
       }
     } while (status == ZHCONV_MORE || in.pos < in.size);

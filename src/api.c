@@ -86,7 +86,9 @@ zhconv_options_free(zhconv_options *o)
     return;
   free(o->config);
   free(o->data_dirs);
+  free(o->front_matter);
   free(o->error_file);
+  free(o->domains);
   zhconv__buf_free(&o->vocab_files);
   free(o);
 }
@@ -178,9 +180,12 @@ zhconv_options_set(zhconv_options *o, zhconv_option key, const char *value)
                             value);
     return ZHCONV_OK;
   case ZHCONV_OPT_FORMAT:
-    if (!value || strcmp(value, "text") != 0)
-      return S_options_fail(o, ZHCONV_ERR_ARG, _("unknown format '%s' (text)"), value);
+    if (zhconv__format_parse(value, false, &o->format) != ZHCONV_OK)
+      return S_options_fail(o, ZHCONV_ERR_ARG,
+                            _("unknown format '%s' (text, markdown or html)"), value);
     return ZHCONV_OK;
+  case ZHCONV_OPT_FRONT_MATTER:
+    return S_set_string(&o->front_matter, value && *value ? value : NULL);
   case ZHCONV_OPT_VOCAB:
     return S_add_vocab(o, 'f', value);
   case ZHCONV_OPT_VOCAB_TEXT:
@@ -191,6 +196,17 @@ zhconv_options_set(zhconv_options *o, zhconv_option key, const char *value)
     return S_set_flag(o, &o->punct, value);
   case ZHCONV_OPT_PROTECT:
     return S_add_vocab(o, 'p', value);
+  case ZHCONV_OPT_DOMAIN:
+    return S_set_string(&o->domains, value && *value ? value : NULL);
+  case ZHCONV_OPT_ENGINE:
+    if (value && strcmp(value, "native") == 0)
+      o->engine = ZHCONV__ENGINE_NATIVE;
+    else if (value && strcmp(value, "opencc") == 0)
+      o->engine = ZHCONV__ENGINE_OPENCC;
+    else
+      return S_options_fail(o, ZHCONV_ERR_ARG, _("unknown engine '%s' (native or opencc)"),
+                            value);
+    return ZHCONV_OK;
   }
   return S_options_fail(o, ZHCONV_ERR_ARG, _("unknown option %s"), "");
 }
@@ -219,14 +235,15 @@ zhconv_free(zhconv *z)
   zhconv__vocab_free(z->vocab);
   zhconv__detector_free(z->detector);
   zhconv__keyset_free(&z->keys);
+  free(z->front_matter);
   free(z);
 }
 
 /* Open the chain `name` (an OpenCC configuration or one of zhconv's) into
  * *engine and add its dictionaries' keys to the converter's key set. */
 static int
-S_open_chain(zhconv *z, const char *name, const char *data_dirs, zhconv__engine **engine,
-             char *err)
+S_open_chain(zhconv *z, const char *name, const char *data_dirs, int kind,
+             zhconv__engine **engine, char *err)
 {
   char *path = strncmp(name, "chains/", 7) == 0 ? zhconv__datadir_find(data_dirs, name)
                                                 : zhconv__config_find(name);
@@ -234,7 +251,7 @@ S_open_chain(zhconv *z, const char *name, const char *data_dirs, zhconv__engine 
     zhconv__errorf(err, _("OpenCC configuration '%s' not found"), name);
     return ZHCONV_ERR_CONFIG;
   }
-  int st = zhconv__engine_open(path, engine, err);
+  int st = zhconv__engine_open(path, data_dirs, kind, engine, err);
   if (st == ZHCONV_OK)
     st = zhconv__keyset_add_config(&z->keys, path, data_dirs, err);
   free(path);
@@ -249,7 +266,7 @@ S_load_vocab(zhconv *z, zhconv_options *o, zhconv_mark *mark)
 {
   int st = zhconv__vocab_new(&z->vocab);
   if (st == ZHCONV_OK && !o->no_vocab)
-    st = zhconv__vocab_load_builtin(z->vocab, o->data_dirs, o->error, mark);
+    st = zhconv__vocab_load_builtin(z->vocab, o->data_dirs, o->domains, o->error, mark);
   for (int pass = 0; pass < 2; pass++)
     for (size_t at = 0; st == ZHCONV_OK && at < o->vocab_files.len;) {
       const char *item = o->vocab_files.data + at;
@@ -296,12 +313,17 @@ zhconv_new(zhconv_options *o, int *status)
   }
   z->invalid = o->invalid;
   z->punct = o->punct && !o->config;
+  z->format = o->format;
+  if (o->front_matter && !(z->front_matter = strdup(o->front_matter))) {
+    st = ZHCONV_ERR_NOMEM;
+    goto fail;
+  }
   zhconv__set_chunk(z, 0);
   if (o->config) {
     /* Exactly OpenCC: one chain, no detection. */
     z->to = ZHCONV_AUTO;
     z->from = ZHCONV_HANS;
-    st = S_open_chain(z, o->config, o->data_dirs, &z->from_hans, err);
+    st = S_open_chain(z, o->config, o->data_dirs, o->engine, &z->from_hans, err);
   } else {
     z->to = o->to;
     z->from = o->from;
@@ -330,7 +352,8 @@ zhconv_new(zhconv_options *o, int *status)
        * vocabulary included. */
       if (!chain)
         continue;
-      st = S_open_chain(z, chain, o->data_dirs, hans ? &z->from_hans : &z->from_hant, err);
+      st = S_open_chain(z, chain, o->data_dirs, o->engine, hans ? &z->from_hans : &z->from_hant,
+                        err);
       zhconv__matcher **matcher = hans ? &z->vocab_hans : &z->vocab_hant;
       if (st == ZHCONV_OK && z->vocab)
         st = zhconv__matcher_new(z->vocab, S_script(sources[i]), o->to, matcher);

@@ -25,7 +25,12 @@ typedef struct cli_context {
   bool hold_output;     /* write nothing for an input that fails */
   bool quiet;           /* no diagnostics */
   bool explain;         /* list vocabulary changes on stderr */
+  const char *format;   /* --format: NULL or "auto" picks by file name */
 } cli_context;
+
+/* The format of an input: --format, or by its name's extension ("-",
+ * standard input, is sniffed: "auto"). */
+const char *cli_format_for(const cli_context *ctx, const char *path);
 
 /* "zhconv: " + message + newline on stderr, unless quiet. */
 void cli_error(const cli_context *ctx, const char *fmt, ...)

@@ -2,11 +2,14 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "zhconv-private.h"
 
@@ -76,20 +79,53 @@ zhconv__hash64(const void *data, size_t len)
   return h;
 }
 
+/* zhconv__hash64 of a whole file, mapped rather than read when it can be
+ * (fresh memory is what costs most in reading a large file once). */
+static int
+S_hash_file(const char *path, uint64_t *hash)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ZHCONV_ERR_IO;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+      (uint64_t)st.st_size < SIZE_MAX) {
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;
+#endif
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
+    if (m != MAP_FAILED) {
+      close(fd);
+      *hash = zhconv__hash64(m, (size_t)st.st_size);
+      munmap(m, (size_t)st.st_size);
+      return ZHCONV_OK;
+    }
+  }
+  close(fd);
+  zhconv__buf bin = {0};
+  int rc = zhconv__read_file(path, &bin);
+  if (rc == ZHCONV_OK)
+    *hash = zhconv__hash64(bin.data, bin.len);
+  zhconv__buf_free(&bin);
+  return rc;
+}
+
 /* The exported text copy of a binary dictionary (see keyset.c), from the
  * manifest, or NULL when the build did not export this very file. */
 char *
 zhconv__exported_copy(const char *ocd2_path, const char *data_dirs)
 {
-  zhconv__buf bin = {0}, manifest = {0};
+  zhconv__buf manifest = {0};
   char *result = NULL;
+  uint64_t hash;
   char *manifest_path = zhconv__datadir_find(data_dirs, "opencc/manifest");
   if (!manifest_path || zhconv__read_file(manifest_path, &manifest) != ZHCONV_OK ||
       zhconv__buf_append(&manifest, "", 1) != ZHCONV_OK ||
-      zhconv__read_file(ocd2_path, &bin) != ZHCONV_OK)
+      S_hash_file(ocd2_path, &hash) != ZHCONV_OK)
     goto done;
   char want[17];
-  snprintf(want, sizeof want, "%016" PRIx64, zhconv__hash64(bin.data, bin.len));
+  snprintf(want, sizeof want, "%016" PRIx64, hash);
   /* Lines: "<hash> <name>.txt" */
   for (char *line = manifest.data; line && *line;) {
     char *next = strchr(line, '\n');
@@ -105,7 +141,6 @@ zhconv__exported_copy(const char *ocd2_path, const char *data_dirs)
   }
 done:
   free(manifest_path);
-  zhconv__buf_free(&bin);
   zhconv__buf_free(&manifest);
   return result;
 }

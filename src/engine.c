@@ -1,5 +1,6 @@
-/* engine.c — one OpenCC conversion chain.  The only file that includes
- * <opencc.h>.
+/* engine.c — one OpenCC conversion chain, run by the native engine
+ * (native.c: OpenCC's algorithm on tables of its own, much faster) or by
+ * libopencc itself.  The only file that includes <opencc.h>.
  *
  * OpenCC reports failures through opencc_error(), a process-wide string;
  * zhconv reads it under a lock straight after the failing call and copies
@@ -15,18 +16,34 @@
 #include "zhconv-private.h"
 
 struct zhconv__engine {
-  opencc_t cc;
+  zhconv__native *native;  /* when the native engine can run the chain */
+  opencc_t cc;             /* otherwise */
 };
 
 static pthread_mutex_t S_error_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int
-zhconv__engine_open(const char *config_path, zhconv__engine **engine, char *err)
+zhconv__engine_open(const char *config_path, const char *data_dirs, int kind,
+                    zhconv__engine **engine, char *err)
 {
   *engine = NULL;
-  zhconv__engine *e = malloc(sizeof *e);
+  zhconv__engine *e = calloc(1, sizeof *e);
   if (!e)
     return ZHCONV_ERR_NOMEM;
+  if (kind == ZHCONV__ENGINE_NATIVE) {
+    /* A chain the native engine cannot read (a binary dictionary the build
+     * did not export, say) still runs, on libopencc. */
+    int st = zhconv__native_open(config_path, data_dirs, &e->native, err);
+    if (st == ZHCONV_OK) {
+      *engine = e;
+      return ZHCONV_OK;
+    }
+    if (st != ZHCONV_ERR_CONFIG) {
+      free(e);
+      return st;
+    }
+    err[0] = '\0';
+  }
   pthread_mutex_lock(&S_error_lock);
   e->cc = opencc_open(config_path);
   if (e->cc == (opencc_t)-1) {
@@ -46,7 +63,10 @@ zhconv__engine_close(zhconv__engine *engine)
 {
   if (!engine)
     return;
-  opencc_close(engine->cc);
+  if (engine->native)
+    zhconv__native_close(engine->native);
+  else
+    opencc_close(engine->cc);
   free(engine);
 }
 
@@ -56,6 +76,8 @@ zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t le
 {
   if (!engine || len == 0)
     return zhconv__buf_append(out, text, len);
+  if (engine->native)
+    return zhconv__native_convert(engine->native, text, len, out);
   char *converted = opencc_convert_utf8(engine->cc, text, len);
   if (!converted) {
     pthread_mutex_lock(&S_error_lock);
@@ -67,4 +89,10 @@ zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t le
   int st = zhconv__buf_append(out, converted, strlen(converted));
   opencc_convert_utf8_free(converted);
   return st;
+}
+
+bool
+zhconv__engine_is_native(const zhconv__engine *engine)
+{
+  return engine && engine->native;
 }

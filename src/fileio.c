@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,10 +156,37 @@ S_close_input(int fd)
     close(fd);
 }
 
-/* --explain: one line per vocabulary change, on stderr. */
+const char *
+cli_format_for(const cli_context *ctx, const char *path)
+{
+  if (ctx->format && strcmp(ctx->format, "auto") != 0)
+    return ctx->format;
+  if (strcmp(path, "-") == 0)
+    return "auto";
+  static const char *const ext[][2] = {
+    {".md", "markdown"}, {".markdown", "markdown"}, {".mdx", "markdown"},
+    {".html", "html"}, {".htm", "html"}};
+  const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+  if (dot && (!slash || dot > slash))
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+      if (strcasecmp(dot, ext[i][0]) == 0)
+        return ext[i][1];
+  return "text";
+}
+
+/* --explain: one line per vocabulary change, on stderr; and warnings. */
 typedef struct {
   const char *input;
+  const cli_context *ctx;
 } explain_context;
+
+static void
+S_warning(void *user, const char *message, const zhconv_mark *where)
+{
+  const explain_context *ec = user;
+  cli_error(ec->ctx, _("%s:%zu:%zu: warning: %s"), ec->input, where->line + 1,
+            where->column + 1, message);
+}
 
 static void
 S_explain(void *user, const zhconv_change *c)
@@ -181,9 +209,14 @@ S_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
     cli_error(ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
     goto done;
   }
-  explain_context ec = {in_name};
+  explain_context ec = {in_name, ctx};
   if (ctx->explain)
     zhconv_stream_on_change(s, S_explain, &ec);
+  zhconv_stream_on_warning(s, S_warning, &ec);
+  if (zhconv_stream_set_format(s, cli_format_for(ctx, in_name)) != ZHCONV_OK) {
+    cli_error(ctx, "%s", zhconv_strerror(ZHCONV_ERR_ARG));
+    goto done;
+  }
   for (;;) {
     ssize_t n = read(in_fd, ibuf, size);
     if (n < 0) {

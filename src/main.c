@@ -14,7 +14,8 @@
 
 enum {
   OPT_FORMAT = 256, OPT_INVALID, OPT_DATA_DIR, OPT_HELP, OPT_VERSION, OPT_BUFFER_SIZE,
-  OPT_VOCAB, OPT_NO_VOCAB, OPT_PUNCT, OPT_DETECT, OPT_EXPLAIN, OPT_PROTECT
+  OPT_VOCAB, OPT_NO_VOCAB, OPT_PUNCT, OPT_DETECT, OPT_EXPLAIN, OPT_PROTECT, OPT_ENGINE,
+  OPT_DOMAIN, OPT_FRONT_MATTER,
 };
 
 static const struct option S_long_options[] = {
@@ -22,6 +23,7 @@ static const struct option S_long_options[] = {
   {"from", required_argument, NULL, 'f'},
   {"config", required_argument, NULL, 'c'},
   {"format", required_argument, NULL, OPT_FORMAT},
+  {"front-matter", required_argument, NULL, OPT_FRONT_MATTER},
   {"invalid", required_argument, NULL, OPT_INVALID},
   {"output", required_argument, NULL, 'o'},
   {"in-place", no_argument, NULL, 'i'},
@@ -32,6 +34,8 @@ static const struct option S_long_options[] = {
   {"detect", no_argument, NULL, OPT_DETECT},
   {"explain", no_argument, NULL, OPT_EXPLAIN},
   {"protect", required_argument, NULL, OPT_PROTECT},
+  {"engine", required_argument, NULL, OPT_ENGINE},
+  {"domain", required_argument, NULL, OPT_DOMAIN},
   {"quiet", no_argument, NULL, 'q'},
   {"silent", no_argument, NULL, 'q'},
   {"help", no_argument, NULL, OPT_HELP},
@@ -69,7 +73,13 @@ S_help(void)
            "                           the characters), hans, hant, cn, tw or hk\n"
            "  -c, --config=CONFIG    run an OpenCC configuration (a name such as tw2sp, or\n"
            "                           a JSON file) exactly as 'opencc -c' does\n"
-           "      --format=FORMAT    input format: auto (the default) or text\n"
+           "      --format=FORMAT    input format: auto (the default: markdown for .md,\n"
+           "                           .markdown and .mdx, html for .html and .htm, on\n"
+           "                           standard input markdown when it starts with front\n"
+           "                           matter, else text), text, markdown or html; only\n"
+           "                           prose is converted, code and markup are kept\n"
+           "      --front-matter=KEYS  convert the values of these front matter keys\n"
+           "                           (e.g. title,summary); by default it is kept\n"
            "      --invalid=MODE     bytes that are not UTF-8: reject (the default: stop\n"
            "                           with an error, write nothing for that input),\n"
            "                           keep (copy them) or replace (write U+FFFD)\n"
@@ -77,6 +87,8 @@ S_help(void)
   printf(_("Vocabulary:\n"
            "      --vocab=FILE       also use the terms of FILE (YAML; repeatable, later\n"
            "                           files win over earlier ones and the built-in terms)\n"
+           "      --domain=DOMAIN    add the vocabulary of a kind of text: software\n"
+           "                           (the words of software interfaces)\n"
            "      --no-vocab         no vocabulary: OpenCC's phrase tables only\n"
            "      --protect=FILE     never convert the terms listed in FILE, one per line\n"
            "      --punct            convert quotation marks too (“” ‘’ for hans and cn,\n"
@@ -92,6 +104,8 @@ S_help(void)
            "  -q, --quiet, --silent  print no diagnostics\n"
            "\n"));
   printf(_("Other:\n"
+           "      --engine=ENGINE    native (the default: OpenCC's results, much faster)\n"
+           "                           or opencc (libopencc itself)\n"
            "      --data-dir=DIR     read zhconv's data from DIR (several: DIR1:DIR2)\n"
            "      --help             display this help and exit\n"
            "      --version          output version information and exit\n"
@@ -141,10 +155,15 @@ main(int argc, char **argv)
   signal(SIGPIPE, SIG_DFL);
 
   const char *to = NULL, *from = NULL, *config = NULL, *output = NULL;
-  const char *invalid = "reject", *data_dir = getenv("ZHCONV_DATA_DIR");
+  const char *invalid = "reject", *data_dir = getenv("ZHCONV_DATA_DIR"), *engine = "native";
+  const char *domain = NULL, *front_matter = NULL;
   bool in_place = false, no_vocab = false, punct = false, detect = false, explain = false;
   char **vocabs = calloc((size_t)argc, sizeof *vocabs);
   char **protects = calloc((size_t)argc, sizeof *protects);
+  if (!vocabs || !protects) {
+    fprintf(stderr, "zhconv: %s\n", zhconv_strerror(ZHCONV_ERR_NOMEM));
+    return EXIT_TROUBLE;
+  }
   int nvocabs = 0, nprotects = 0;
   cli_context ctx = {NULL, zhconv_stream_in_size(), true, false, false};
 
@@ -161,14 +180,19 @@ main(int argc, char **argv)
     case OPT_DATA_DIR: data_dir = optarg; break;
     case OPT_VOCAB: vocabs[nvocabs++] = optarg; break;
     case OPT_PROTECT: protects[nprotects++] = optarg; break;
+    case OPT_ENGINE: engine = optarg; break;
+    case OPT_DOMAIN: domain = optarg; break;
     case OPT_NO_VOCAB: no_vocab = true; break;
     case OPT_PUNCT: punct = true; break;
     case OPT_DETECT: detect = true; break;
     case OPT_EXPLAIN: explain = true; break;
     case OPT_FORMAT:
-      if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "text") != 0)
-        S_usage_error(_("unknown format '%s' (auto or text)"), optarg);
+      if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "text") != 0 &&
+          strcmp(optarg, "markdown") != 0 && strcmp(optarg, "html") != 0)
+        S_usage_error(_("unknown format '%s' (auto, text, markdown or html)"), optarg);
+      ctx.format = optarg;
       break;
+    case OPT_FRONT_MATTER: front_matter = optarg; break;
     case OPT_BUFFER_SIZE: {
       char *end;
       unsigned long long n = strtoull(optarg, &end, 10);
@@ -177,10 +201,12 @@ main(int argc, char **argv)
       ctx.buffer_size = (size_t)n;
       break;
     }
-    case OPT_HELP: S_help(); return EXIT_OK;
-    case OPT_VERSION: S_version(); return EXIT_OK;
+    case OPT_HELP: S_help(); free(vocabs); free(protects); return EXIT_OK;
+    case OPT_VERSION: S_version(); free(vocabs); free(protects); return EXIT_OK;
     default:
       fputs(_("Try 'zhconv --help' for more information.\n"), stderr);
+      free(vocabs);
+      free(protects);
       return EXIT_USAGE;
     }
   }
@@ -191,8 +217,8 @@ main(int argc, char **argv)
     S_usage_error("%s", _("--config cannot be combined with --to or --from"));
   if (config && (nvocabs || nprotects || no_vocab || punct || explain))
     S_usage_error("%s", _("--config runs OpenCC exactly: no vocabulary, --protect, --punct or --explain"));
-  if (no_vocab && nvocabs)
-    S_usage_error("%s", _("--no-vocab cannot be combined with --vocab"));
+  if (no_vocab && (nvocabs || domain))
+    S_usage_error("%s", _("--no-vocab cannot be combined with --vocab or --domain"));
   if (detect && (config || from || output || in_place))
     S_usage_error("%s", _("--detect takes no --config, --from, --output or --in-place"));
   if (detect)
@@ -214,12 +240,15 @@ main(int argc, char **argv)
   }
   if ((to && zhconv_options_set(opts, ZHCONV_OPT_TO, to) != ZHCONV_OK) ||
       (from && zhconv_options_set(opts, ZHCONV_OPT_FROM, from) != ZHCONV_OK) ||
+      zhconv_options_set(opts, ZHCONV_OPT_ENGINE, engine) != ZHCONV_OK ||
       zhconv_options_set(opts, ZHCONV_OPT_INVALID, invalid) != ZHCONV_OK)
     S_usage_error("%s", zhconv_options_error(opts, NULL));
   bool set_ok = !(config && zhconv_options_set(opts, ZHCONV_OPT_CONFIG, config) != ZHCONV_OK) &&
                 !(data_dir && *data_dir &&
                   zhconv_options_set(opts, ZHCONV_OPT_DATA_DIR, data_dir) != ZHCONV_OK) &&
                 zhconv_options_set(opts, ZHCONV_OPT_NO_VOCAB, no_vocab ? "yes" : "no") == ZHCONV_OK &&
+                zhconv_options_set(opts, ZHCONV_OPT_DOMAIN, domain) == ZHCONV_OK &&
+                zhconv_options_set(opts, ZHCONV_OPT_FRONT_MATTER, front_matter) == ZHCONV_OK &&
                 zhconv_options_set(opts, ZHCONV_OPT_PUNCT, punct ? "yes" : "no") == ZHCONV_OK;
   for (int i = 0; set_ok && i < nvocabs; i++)
     set_ok = zhconv_options_set(opts, ZHCONV_OPT_VOCAB, vocabs[i]) == ZHCONV_OK;

@@ -13,23 +13,34 @@
  *     where no key matches, copy the character.
  *   - A group of dictionaries matches with its first member that has any
  *     match at the position (that member's longest), not with the longest
- *     match of all members.
+ *     match of all members.  (Nested groups therefore flatten.)
+ *   - Text dictionaries are read as OpenCC reads them (see S_load_dict).
  *
  * The dictionaries are read as text: a text dictionary directly, a binary
  * one (.ocd2) through the copy that the build exported (see keyset.c and
- * zhconv__exported_copy).  Each becomes a trie over code points: the first
- * character through a direct table (two levels: cp >> 8, cp & 0xFF), the
- * following ones through a hash table of (node, code point) edges.
+ * zhconv__exported_copy).  The file stays mapped; a dictionary is an array
+ * of 12-byte records (where the key is in the file, its second character,
+ * the lengths), grouped by first character and, within a group, ordered by
+ * second character and then longest first.  A match looks up the group of
+ * the first character, the run of its second, and compares the rest of
+ * each key in turn: the first that fits is the longest.  A filter of the
+ * keys' first two characters (8 bits a key) answers most "does any key go
+ * on with this character?" questions without touching the records.  (A
+ * trie is no faster here and takes four times the memory, whose first
+ * touch is what opening costs most.)
  *
  * Each part of the chain (the segmentation, each conversion) is compiled
- * into one table from a character to what happens where it starts:
- *   0         nothing: no key of any member starts with it;
- *   fixed     a one-character key that starts no longer key (and no earlier
- *             member of the group knows the character): its value, inline
- *             when it has at most 4 bytes;
- *   walk      the (dictionary, node) pairs to walk, in the group's order, up
- *             to the first member that surely matches.
- * So most characters cost one decode and one load per conversion.
+ * into one table from a character to what happens where it starts (a
+ * 32-bit entry, in pages of 256 characters):
+ *   0        nothing: no key of any member starts with it;
+ *   INLINE   a one-character key that starts no longer key, whose value
+ *            has at most 3 bytes (and no earlier member knows the
+ *            character): the value itself;
+ *   WALK1    one member's group (with whether it has the one-character key
+ *            and whether it has longer keys);
+ *   LIST     several members' groups, in the group's order, up to the
+ *            first member that surely matches.
+ * So most characters cost one decode and two small loads per conversion.
  *
  * Two facts about the segmentation save work.  A position inside a run of
  * unmatched characters matched no key of the segmentation's dictionaries
@@ -43,8 +54,12 @@
  * only its own stack and the caller's buffer. */
 #include <config.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "zhconv-private.h"
 
@@ -52,57 +67,57 @@ typedef unsigned char uchar;
 
 #define PAGES 0x1100 /* code points >> 8 */
 
-/* A node's word: whether a key ends here (then its value's length and
- * offset in the pool) and whether longer keys go on from here. */
-#define VAL_HAS ((uint64_t)1 << 63)
-#define VAL_KIDS ((uint64_t)1 << 62)
-#define VAL_LEN(w) ((size_t)((w) >> 32) & 0x3FFFFFFF)
-#define VAL_OFF(w) ((size_t)(uint32_t)(w))
-
-/* A table entry's kind (the low two bits; 0 is "nothing"). */
-#define ENT_INLINE 1 /* bits 2..4: length; bits 32..63: the bytes */
-#define ENT_POOL 2   /* bits 8..31: length; bits 32..63: offset */
-#define ENT_WALK 3   /* bits 8..31: count; bits 32..63: first try */
-
 /* OpenCC reads text dictionaries with fgets into 4096 bytes. */
 #define LINE_MAX_BYTES 4095
 
-/* A trie node.  Its children are in a small open-addressing table of its
- * own (kids[kids .. kids + size), size = 1 << (32 - shift), at least twice
- * the number of children), so that a node's children lie together. */
-typedef struct nnode {
-  uint64_t val;      /* VAL_HAS, VAL_KIDS, the value's length and offset */
-  uint32_t kids;
-  uint32_t shift;
-} nnode;
+/* Table entries (the low two bits; 0 is "nothing"). */
+#define ENT_INLINE 1u /* bits 2..3: length; bits 8..31: the bytes */
+#define ENT_LIST 2u   /* bits 2..31: index of the list in tries */
+#define ENT_WALK1 3u  /* bit 2: the one-character key; bit 3: longer keys;
+                       * bits 4..6: the member; bits 7..31: the group */
+#define ENT_SINGLE 4u
+#define ENT_LONGER 8u
+#define WALK1_MEMBERS 8
+#define MAX_GROUPS ((uint32_t)1 << 25)
 
-typedef struct nkid {
-  uint32_t cp;       /* 0: an empty slot (no key holds a NUL) */
-  uint32_t child;
-} nkid;
+/* A key: where it is in the text (its value follows the tab after it), its
+ * second character (0: it has one), the lengths in bytes. */
+typedef struct nrec {
+  uint32_t key;
+  uint32_t cp2;
+  uint16_t key_len, value_len;
+} nrec;
 
 typedef struct ndict {
-  char *ref;                     /* the configuration's file (shared when equal) */
-  nnode *nodes;                  /* node 0 is "none" */
-  uint32_t nnodes;
-  nkid *kids;
-  size_t nkids;
-  const uint32_t *root[PAGES];   /* first character -> node, or S_zero32 */
+  char *ref;                 /* the configuration's file (shared when equal) */
+  const char *text;          /* the text file, mapped or read */
+  size_t text_len;
+  bool mapped, owned;
+  nrec *recs;                /* by first character, second, longest first */
+  uint32_t *starts;          /* group g: recs[starts[g] .. starts[g + 1]) */
+  uint32_t *firsts;          /* group g's first character (ascending) */
+  uint32_t ngroups;
+  uint64_t *pairs;           /* the filter of first-two-character pairs */
+  int pair_shift;
 } ndict;
 
+#define TRY_SINGLE ((uint32_t)1 << 30)
+#define TRY_LONGER ((uint32_t)1 << 31)
+
 typedef struct ntry {
-  uint32_t dict, node;
+  uint32_t dict;             /* | TRY_SINGLE | TRY_LONGER; in a list's head: the count */
+  uint32_t group;
 } ntry;
 
 typedef struct ntable {
-  const uint64_t *pages[PAGES];  /* character -> entry, or S_zero64 */
-  bool ascii_free;               /* no key starts with an ASCII character */
-  bool empty;                    /* no key at all */
+  uint16_t idx[PAGES];       /* page of entries, 0: nothing */
+  uint32_t *pages;           /* [pages][256] entries; page 0 is empty */
+  uint32_t members[WALK1_MEMBERS]; /* WALK1's member -> dictionary */
+  bool ascii_free;           /* no key starts with an ASCII character */
+  bool empty;                /* no key at all */
 } ntable;
 
 struct zhconv__native {
-  char *pool;          /* the dictionaries' texts: values are offsets */
-  size_t pool_len;
   ndict *dicts;
   size_t ndicts;
   ntry *tries;
@@ -113,9 +128,6 @@ struct zhconv__native {
   ntable *tables;
   bool key_direct;     /* see the top of the file */
 };
-
-static const uint32_t S_zero32[256];
-static const uint64_t S_zero64[256];
 
 /* ---- matching ----------------------------------------------------------- */
 
@@ -142,86 +154,104 @@ S_decode(const uchar *p, size_t *l)
 }
 
 static inline uint32_t
-S_kid_slot(uint32_t cp, uint32_t shift)
+S_entry(const ntable *t, uint32_t cp)
 {
-  return (cp * 0x9E3779B1u) >> shift;
+  return t->pages[(size_t)t->idx[cp >> 8] << 8 | (cp & 0xFF)];
 }
 
-static inline uint32_t
-S_child(const ndict *d, const nnode *n, uint32_t cp)
-{
-  const nkid *t = d->kids + n->kids;
-  uint32_t mask = UINT32_MAX >> n->shift;
-  for (uint32_t i = S_kid_slot(cp, n->shift);; i = (i + 1) & mask) {
-    if (t[i].cp == cp)
-      return t[i].child;
-    if (t[i].cp == 0)
-      return 0;
-  }
-}
-
-/* The longest key of d that starts at p (whose first character, of length
- * l0, leads to `node`) and ends by `end`: its length, or 0. */
 static inline size_t
-S_walk(const ndict *d, uint32_t node, const uchar *p, const uchar *end, size_t l0,
-       uint64_t *val)
+S_pair_bit(const ndict *d, uint32_t a, uint32_t b)
 {
-  const nnode *n = &d->nodes[node];
-  uint64_t w = n->val;
-  size_t best = 0;
-  if (w & VAL_HAS) {
-    best = l0;
-    *val = w;
-  }
-  const uchar *q = p + l0;
-  while ((w & VAL_KIDS) && q < end) {
-    size_t l;
-    uint32_t cp = S_decode(q, &l);
-    if (!(node = S_child(d, n, cp)))
-      break;
-    q += l;
-    n = &d->nodes[node];
-    w = n->val;
-    if (w & VAL_HAS) {
-      best = (size_t)(q - p);
-      *val = w;
-    }
-  }
-  return best;
+  return (size_t)((((uint64_t)a << 21 | b) * 0x9E3779B97F4A7C15ULL) >> d->pair_shift);
 }
 
-/* The match at p for the (nonzero) entry of its first character, of length
- * l: the key's length or 0; its value in *v, *vl (an inline value is copied
- * to *inl). */
-static inline size_t
-S_match(const zhconv__native *e, uint64_t ent, const uchar *p, const uchar *end, size_t l,
-        const uchar **v, size_t *vl, uint32_t *inl)
+/* Might a key start with the characters a, b? */
+static inline bool
+S_pair(const ndict *d, uint32_t a, uint32_t b)
 {
-  switch (ent & 3) {
-  case ENT_INLINE:
-    *inl = (uint32_t)(ent >> 32);
-    *v = (const uchar *)inl;
-    *vl = (size_t)(ent >> 2) & 7;
-    return l;
-  case ENT_POOL:
-    *v = (const uchar *)e->pool + (ent >> 32);
-    *vl = (size_t)(ent >> 8) & 0xFFFFFF;
-    return l;
-  default: {
-    const ntry *t = e->tries + (ent >> 32);
-    size_t n = (size_t)(ent >> 8) & 0xFFFFFF;
-    for (size_t i = 0; i < n; i++) {
-      uint64_t w = 0;
-      size_t kl = S_walk(&e->dicts[t[i].dict], t[i].node, p, end, l, &w);
-      if (kl) {
-        *v = (const uchar *)e->pool + VAL_OFF(w);
-        *vl = VAL_LEN(w);
-        return kl;
+  size_t bit = S_pair_bit(d, a, b);
+  return (d->pairs[bit >> 6] >> (bit & 63)) & 1;
+}
+
+/* The longest key of group g of d at p, whose first character cp0 (of
+ * length l0) the group's keys share, ending by `end`: its length, or 0;
+ * *hit its record.  `single`: the group has the one-character key;
+ * `longer`: it has longer keys. */
+static size_t
+S_group_match(const ndict *d, uint32_t g, bool single, bool longer, uint32_t cp0,
+              const uchar *p, const uchar *end, size_t l0, const nrec **hit)
+{
+  if (longer && p + l0 < end) {
+    size_t l2;
+    uint32_t cp2 = S_decode(p + l0, &l2);
+    if (S_pair(d, cp0, cp2)) {
+      const nrec *lo = d->recs + d->starts[g] + single, *stop = d->recs + d->starts[g + 1];
+      size_t n = (size_t)(stop - lo);
+      while (n > 8) { /* the first record whose second character is >= cp2 */
+        size_t half = n / 2;
+        if (lo[half].cp2 < cp2) {
+          lo += half + 1;
+          n -= half + 1;
+        } else {
+          n = half;
+        }
+      }
+      while (lo < stop && lo->cp2 < cp2)
+        lo++;
+      size_t room = (size_t)(end - p), known = l0 + l2;
+      for (; lo < stop && lo->cp2 == cp2; lo++) {
+        size_t kl = lo->key_len;
+        if (kl <= room &&
+            (kl == known || memcmp(p + known, d->text + lo->key + known, kl - known) == 0)) {
+          *hit = lo;
+          return kl;
+        }
       }
     }
+  }
+  if (single) {
+    *hit = d->recs + d->starts[g];
+    return l0;
+  }
+  return 0;
+}
+
+/* The match at p for the (nonzero) entry of its first character cp, of
+ * length l: the key's length or 0; its value in *v, *vl (an inline value
+ * is copied to *inl). */
+static inline size_t
+S_match(const zhconv__native *e, const ntable *t, uint32_t ent, uint32_t cp, const uchar *p,
+        const uchar *end, size_t l, const uchar **v, size_t *vl, uint32_t *inl)
+{
+  const ndict *d = NULL;
+  const nrec *hit = NULL;
+  size_t kl = 0;
+  switch (ent & 3) {
+  case ENT_INLINE:
+    *inl = ent >> 8;
+    *v = (const uchar *)inl;
+    *vl = (ent >> 2) & 3;
+    return l;
+  case ENT_WALK1:
+    d = &e->dicts[t->members[(ent >> 4) & 7]];
+    kl = S_group_match(d, ent >> 7, ent & ENT_SINGLE, ent & ENT_LONGER, cp, p, end, l, &hit);
+    break;
+  default: {
+    const ntry *list = e->tries + (ent >> 2);
+    size_t n = list[0].dict;
+    for (size_t i = 1; i <= n && !kl; i++) {
+      uint32_t di = list[i].dict;
+      d = &e->dicts[di & ~(TRY_SINGLE | TRY_LONGER)];
+      kl = S_group_match(d, list[i].group, di & TRY_SINGLE, di & TRY_LONGER, cp, p, end, l,
+                         &hit);
+    }
+  }
+  }
+  if (!kl)
     return 0;
-  }
-  }
+  *v = (const uchar *)d->text + hit->key + hit->key_len + 1;
+  *vl = hit->value_len;
+  return kl;
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -275,35 +305,32 @@ S_stage(const zhconv__native *e, const ntable *t, const uchar *p, size_t n, sink
   const uchar *end = p + n, *from = p;
   bool wrote = false;
   if (!t->empty) {
-    const uint64_t *page0 = t->pages[0];
     while (p < end) {
-      unsigned b0 = *p;
-      uint64_t ent;
+      uint32_t cp = *p, ent;
       size_t l;
-      if (b0 < 0x80) {
+      if (cp < 0x80) {
         if (t->ascii_free) {
           p++;
           continue;
         }
-        ent = page0[b0];
+        ent = t->pages[(size_t)t->idx[0] << 8 | cp];
         l = 1;
       } else {
-        uint32_t cp = S_decode(p, &l);
-        ent = t->pages[cp >> 8][cp & 0xFF];
+        cp = S_decode(p, &l);
+        ent = S_entry(t, cp);
       }
       if (!ent) {
         p += l;
         continue;
       }
-      const uchar *v;
+      const uchar *v = NULL;
       size_t vl, kl;
       uint32_t inl = 0;
       if ((ent & 3) == ENT_INLINE) {
-        inl = (uint32_t)(ent >> 32);
-        vl = (size_t)(ent >> 2) & 7;
+        inl = ent >> 8;
+        vl = (ent >> 2) & 3;
         kl = l;
-        v = NULL;
-      } else if (!(kl = S_match(e, ent, p, end, l, &v, &vl, &inl))) {
+      } else if (!(kl = S_match(e, t, ent, cp, p, end, l, &v, &vl, &inl))) {
         p += l;
         continue;
       }
@@ -414,19 +441,18 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
     p = run = end;
   }
   while (p < end && st >= 0) {
-    unsigned b0 = *p;
-    uint64_t ent;
+    uint32_t cp = *p, ent;
     size_t l;
-    if (b0 < 0x80) {
+    if (cp < 0x80) {
       if (seg->ascii_free) {
         p++;
         continue;
       }
-      ent = seg->pages[0][b0];
+      ent = seg->pages[(size_t)seg->idx[0] << 8 | cp];
       l = 1;
     } else {
-      uint32_t cp = S_decode(p, &l);
-      ent = seg->pages[cp >> 8][cp & 0xFF];
+      cp = S_decode(p, &l);
+      ent = S_entry(seg, cp);
     }
     if (!ent) {
       p += l;
@@ -435,7 +461,7 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
     const uchar *v;
     size_t vl;
     uint32_t inl;
-    size_t kl = S_match(e, ent, p, end, l, &v, &vl, &inl);
+    size_t kl = S_match(e, seg, ent, cp, p, end, l, &v, &vl, &inl);
     if (!kl) {
       p += l;
       continue;
@@ -459,15 +485,54 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
 
 /* ---- reading dictionaries ------------------------------------------------ */
 
+/* Map (or else read) a whole file. */
+static int
+S_map_file(const char *path, ndict *d)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0)
+    return ZHCONV_ERR_IO;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+      (uint64_t)st.st_size < SIZE_MAX) {
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;
+#endif
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
+    if (m != MAP_FAILED) {
+      close(fd);
+      d->text = m;
+      d->text_len = (size_t)st.st_size;
+      d->mapped = true;
+      return ZHCONV_OK;
+    }
+  }
+  close(fd);
+  zhconv__buf b = {0};
+  int rc = zhconv__read_file(path, &b);
+  if (rc != ZHCONV_OK) {
+    zhconv__buf_free(&b);
+    return rc;
+  }
+  d->text = b.data ? b.data : "";
+  d->text_len = b.len;
+  d->owned = b.data != NULL;
+  return ZHCONV_OK;
+}
+
 static void
 S_dict_free(ndict *d)
 {
   free(d->ref);
-  free(d->nodes);
-  free(d->kids);
-  for (size_t i = 0; i < PAGES; i++)
-    if (d->root[i] != S_zero32)
-      free((void *)d->root[i]);
+  if (d->mapped)
+    munmap((void *)d->text, d->text_len);
+  else if (d->owned)
+    free((void *)d->text);
+  free(d->recs);
+  free(d->starts);
+  free(d->firsts);
+  free(d->pairs);
 }
 
 static int
@@ -480,360 +545,272 @@ S_refuse(char *err, const char *path, size_t line, const char *why)
   return ZHCONV_ERR_CONFIG;
 }
 
-/* One line of a text dictionary, as OpenCC's fgets-based reader takes it:
- * a line that starts with CR or LF is skipped; otherwise the key runs to
- * the first tab (a CR or LF before it is an error), the first value from
- * there to the first space, CR or LF. */
-typedef struct nline {
-  const char *key, *value;
-  size_t key_len, value_len;
-} nline;
-
-/* 1: an entry; 0: a skipped line; < 0: an error (a reason in *why). */
-static int
-S_parse_line(const char *s, const char *eol, nline *entry, const char **why)
+/* The valid non-ASCII character at s (before end): its length, or 0. */
+static inline size_t
+S_checked_char(const uchar *s, const uchar *end, uint32_t *cp)
 {
-  if (s == eol || *s == '\r')
-    return 0;
-  const char *tab = memchr(s, '\t', (size_t)(eol - s));
-  const char *cr = memchr(s, '\r', (size_t)((tab ? tab : eol) - s));
-  if (!tab || cr) {
-    *why = "no tab after the key";
-    return -1;
+  unsigned c = s[0];
+  if (c >= 0xE0 && c < 0xF0) {
+    if (end - s < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+        (c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F))
+      return 0;
+    *cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    return 3;
   }
-  if (tab == s) {
-    *why = "an empty key";  /* OpenCC loops forever on it */
-    return -1;
+  if (c >= 0xC2 && c < 0xE0) {
+    if (end - s < 2 || (s[1] & 0xC0) != 0x80)
+      return 0;
+    *cp = (uint32_t)(c & 0x1F) << 6 | (s[1] & 0x3F);
+    return 2;
   }
-  const char *v = tab + 1, *ve = v;
-  while (ve < eol && *ve != ' ' && *ve != '\r')
-    ve++;
-  entry->key = s;
-  entry->key_len = (size_t)(tab - s);
-  entry->value = v;
-  entry->value_len = (size_t)(ve - v);
-  return 1;
+  if (c >= 0xF0 && c < 0xF5) {
+    if (end - s < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+        (s[3] & 0xC0) != 0x80 || (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+      return 0;
+    *cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
+          (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+    return 4;
+  }
+  return 0;
 }
 
-/* Valid UTF-8 without NUL bytes (quicker than utf8.c on CJK text). */
-static bool
-S_valid_utf8(const uchar *s, const uchar *end)
+/* The first character of the line at s, or (uint32_t)-1 when it is not
+ * valid UTF-8 (the line is refused later). */
+static uint32_t
+S_first_char(const uchar *s, const uchar *end)
+{
+  uint32_t cp;
+  if (*s < 0x80)
+    return *s;
+  return S_checked_char(s, end, &cp) ? cp : (uint32_t)-1;
+}
+
+/* Skip bytes up to a stop byte (' ', '\r', '\n' when `space`; '\n' else),
+ * checking that they are UTF-8 without NUL.  NULL when they are not. */
+static const uchar *
+S_skip_checked(const uchar *s, const uchar *end, bool space)
 {
   while (s < end) {
-    if (end - s >= 8) {
-      uint64_t w;
-      memcpy(&w, s, 8);
-      if (!(w & 0x8080808080808080ULL) &&
-          !((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL)) {
-        s += 8;
-        continue;
-      }
-    }
+    uint32_t cp;
+    size_t l;
     unsigned c = *s;
     if (c < 0x80) {
+      if (c == '\n' || (space && (c == ' ' || c == '\r')))
+        break;
       if (c == 0)
-        return false;
+        return NULL;
       s++;
-    } else if (c < 0xC2) {
-      return false;
-    } else if (c < 0xE0) {
-      if (end - s < 2 || (s[1] & 0xC0) != 0x80)
-        return false;
-      s += 2;
-    } else if (c < 0xF0) {
-      if (end - s < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-          (c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F))
-        return false;
-      s += 3;
-    } else if (c < 0xF5) {
-      if (end - s < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-          (s[3] & 0xC0) != 0x80 || (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-        return false;
-      s += 4;
+    } else if ((l = S_checked_char(s, end, &cp))) {
+      s += l;
     } else {
-      return false;
+      return NULL;
     }
   }
-  return true;
+  return s;
 }
 
-/* An entry of a text dictionary: offsets in the pool. */
-typedef struct nentry {
-  uint32_t key, value;
-  uint16_t key_len, value_len;
-} nentry;
-
-/* Scratch space for building one first character's subtree. */
-typedef struct nbuild {
-  uint64_t *keys;      /* (local parent << 21 | code point), 0: empty */
-  uint32_t *childs;
-  size_t size;         /* slots in use for this subtree (a power of two) */
-  size_t cap;
-  uint32_t *parent, *cp; /* per new node, from the subtree's first node */
-  size_t node_cap;
-} nbuild;
-
-static int
-S_build_reserve(nbuild *b, size_t chars)
+static inline int
+S_rec_cmp(const char *text, const nrec *a, const nrec *b)
 {
-  size_t size = 16;
-  while (size < 2 * chars)
-    size *= 2;
-  if (size > b->cap) {
-    free(b->keys);
-    free(b->childs);
-    b->keys = calloc(size, sizeof *b->keys);
-    b->childs = malloc(size * sizeof *b->childs);
-    b->cap = size;
-    if (!b->keys || !b->childs)
-      return ZHCONV_ERR_NOMEM;
-  }
-  b->size = size;
-  if (chars + 1 > b->node_cap) {
-    free(b->parent);
-    free(b->cp);
-    b->node_cap = 2 * (chars + 1);
-    b->parent = malloc(b->node_cap * sizeof *b->parent);
-    b->cp = malloc(b->node_cap * sizeof *b->cp);
-    if (!b->parent || !b->cp)
-      return ZHCONV_ERR_NOMEM;
-  }
-  return ZHCONV_OK;
+  if (a->cp2 != b->cp2)
+    return a->cp2 < b->cp2 ? -1 : 1;
+  if (a->key_len != b->key_len)
+    return a->key_len > b->key_len ? -1 : 1;
+  return memcmp(text + a->key, text + b->key, a->key_len);
 }
 
+/* Sort one group's records (Shell sort: no allocation, quick enough for
+ * groups of a few hundred keys). */
 static void
-S_build_free(nbuild *b)
+S_sort_group(const char *text, nrec *r, size_t n)
 {
-  free(b->keys);
-  free(b->childs);
-  free(b->parent);
-  free(b->cp);
+  size_t h = 1;
+  while (h < n / 3)
+    h = 3 * h + 1;
+  for (; h > 0; h /= 3)
+    for (size_t i = h; i < n; i++) {
+      nrec x = r[i];
+      size_t j = i;
+      for (; j >= h && S_rec_cmp(text, &r[j - h], &x) > 0; j -= h)
+        r[j] = r[j - h];
+      r[j] = x;
+    }
 }
 
-/* Build the subtree of one first character from its entries: nodes get
- * consecutive numbers from `root`, and each node's children go into a
- * table of its own. */
+/* Read the text dictionary `path` into d.
+ *
+ * Its lines as OpenCC 1.1.6 reads them (fgets into 4096 bytes, then
+ * UTF8Util::FindNextInline): a line that starts with CR or LF is skipped;
+ * otherwise the key runs to the first tab (a CR or LF before it is an
+ * error), the first value from there to the first space, CR or LF; the
+ * other values do not matter.  A byte order mark at the start is skipped.
+ * Refused as OpenCC refuses them: a line without a tab, a duplicate key;
+ * refused because OpenCC would read them otherwise: an empty key (OpenCC
+ * loops forever on it), a line longer than its buffer, bytes that are not
+ * UTF-8 (in a line that is read), a NUL byte. */
 static int
-S_build_subtree(ndict *d, nbuild *b, const char *pool, const nentry *entries,
-                const uint32_t *order, size_t from, size_t to, uint32_t root,
-                const char *path, size_t *dup)
+S_load_dict(const char *path, ndict *d, char *err)
 {
-  size_t chars = 0;
-  for (size_t i = from; i < to; i++) {
-    const nentry *en = &entries[order[i]];
-    for (size_t k = 0; k < en->key_len; k++)
-      chars += ((uchar)pool[en->key + k] & 0xC0) != 0x80;
-    chars--;
-  }
-  (void)path;
-  if (S_build_reserve(b, chars) != ZHCONV_OK)
-    return ZHCONV_ERR_NOMEM;
-  size_t mask = b->size - 1;
-  int shift = 64;
-  for (size_t s = b->size; s > 1; s >>= 1)
-    shift--;
-  d->nodes[root].val = 0;
-  for (size_t i = from; i < to; i++) {
-    const nentry *en = &entries[order[i]];
-    const uchar *k = (const uchar *)pool + en->key, *kend = k + en->key_len;
-    size_t l;
-    S_decode(k, &l);
-    k += l;
-    uint32_t node = root;
-    while (k < kend) {
-      uint32_t cp = S_decode(k, &l);
-      k += l;
-      uint64_t key = (uint64_t)(node - root + 1) << 21 | cp;
-      size_t slot = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> shift);
-      while (b->keys[slot] != key && b->keys[slot] != 0)
-        slot = (slot + 1) & mask;
-      if (b->keys[slot] == 0) {
-        uint32_t child = d->nnodes++;
-        d->nodes[child].val = 0;
-        b->keys[slot] = key;
-        b->childs[slot] = child;
-        b->parent[child - root] = node;
-        b->cp[child - root] = cp;
-      }
-      node = b->childs[slot];
-    }
-    if (d->nodes[node].val & VAL_HAS) {
-      *dup = order[i];
-      return ZHCONV_ERR_CONFIG;
-    }
-    d->nodes[node].val |= VAL_HAS | (uint64_t)en->value_len << 32 | en->value;
-  }
-  memset(b->keys, 0, b->size * sizeof *b->keys);
-
-  /* The children's tables: count, place, fill. */
-  uint32_t end = d->nnodes;
-  for (uint32_t n = root; n < end; n++)
-    d->nodes[n].kids = 0;
-  for (uint32_t n = root + 1; n < end; n++)
-    d->nodes[b->parent[n - root]].kids++;
-  for (uint32_t n = root; n < end; n++) {
-    uint32_t count = d->nodes[n].kids;
-    if (count == 0) {
-      d->nodes[n].shift = 31;
-      continue;
-    }
-    uint32_t size = 2, shift = 31;
-    while (size < 2 * count) {
-      size *= 2;
-      shift--;
-    }
-    d->nodes[n].kids = (uint32_t)d->nkids;
-    d->nodes[n].shift = shift;
-    d->nodes[n].val |= VAL_KIDS;
-    d->nkids += size;
-  }
-  for (uint32_t n = root + 1; n < end; n++) {
-    nnode *parent = &d->nodes[b->parent[n - root]];
-    uint32_t cp = b->cp[n - root], mask32 = UINT32_MAX >> parent->shift;
-    nkid *t = d->kids + parent->kids;
-    uint32_t i = S_kid_slot(cp, parent->shift);
-    while (t[i].cp != 0)
-      i = (i + 1) & mask32;
-    t[i].cp = cp;
-    t[i].child = n;
-  }
-  return ZHCONV_OK;
-}
-
-/* Read the text dictionary `path` (appended to the pool) into d. */
-static int
-S_load_dict(zhconv__buf *pool, const char *path, ndict *d, char *err)
-{
-  size_t base = pool->len;
-  int st = zhconv__read_file(path, pool);
+  int st = S_map_file(path, d);
   if (st != ZHCONV_OK) {
     zhconv__errorf(err, "cannot read dictionary %s", path);
     return st == ZHCONV_ERR_NOMEM ? st : ZHCONV_ERR_CONFIG;
   }
-  if (pool->len > UINT32_MAX)
+  if (d->text_len > UINT32_MAX)
     return S_refuse(err, path, 0, "too large");
-  const char *text = pool->data + base, *end = pool->data + pool->len;
-  if (!S_valid_utf8((const uchar *)text, (const uchar *)end))
-    return S_refuse(err, path, 0, "not valid UTF-8 without NUL bytes");
+  const uchar *text = (const uchar *)d->text, *end = text + d->text_len;
   if (end - text >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
     text += 3;
 
-  /* Read the lines; count the entries of each first character. */
-  nentry *entries = NULL;
-  uint32_t *order = NULL;
-  size_t n = 0, cap = 0, chars = 0, line = 0;
-  uint32_t *root[PAGES] = {0};
-  for (const char *s = text; s < end;) {
-    const char *nl = memchr(s, '\n', (size_t)(end - s));
-    const char *eol = nl ? nl : end, *next = nl ? nl + 1 : end;
-    line++;
-    if (next - s > LINE_MAX_BYTES) {
-      st = S_refuse(err, path, line, "a line longer than OpenCC reads whole");
-      goto done;
-    }
-    nline en;
-    const char *why = NULL;
-    int r = S_parse_line(s, eol, &en, &why);
-    if (r < 0) {
-      st = S_refuse(err, path, line, why);
-      goto done;
-    }
-    s = next;
-    if (r == 0)
-      continue;
-    if (n == cap) {
-      cap = cap ? 2 * cap : 1024;
-      nentry *e2 = realloc(entries, cap * sizeof *entries);
-      if (!e2) {
-        st = ZHCONV_ERR_NOMEM;
-        goto done;
+  /* First pass: count the keys of each first character. */
+  uint32_t *count[PAGES] = {0};
+  size_t n = 0, line = 0;
+  const char *why = NULL;
+  for (const uchar *s = text; s < end;) {
+    const uchar *nl = memchr(s, '\n', (size_t)(end - s));
+    if (*s != '\r' && *s != '\n') {
+      uint32_t f = S_first_char(s, end);
+      if (f < 0x110000) {
+        if (!count[f >> 8] && !(count[f >> 8] = calloc(256, sizeof **count))) {
+          st = ZHCONV_ERR_NOMEM;
+          goto done;
+        }
+        count[f >> 8][f & 0xFF]++;
+        n++;
       }
-      entries = e2;
     }
-    entries[n].key = (uint32_t)(en.key - pool->data);
-    entries[n].key_len = (uint16_t)en.key_len;
-    entries[n].value = (uint32_t)(en.value - pool->data);
-    entries[n].value_len = (uint16_t)en.value_len;
-    n++;
-    for (size_t i = 0; i < en.key_len; i++)
-      chars += ((uchar)en.key[i] & 0xC0) != 0x80;
-    size_t l;
-    uint32_t cp = S_decode((const uchar *)en.key, &l);
-    if (!root[cp >> 8] && !(root[cp >> 8] = calloc(256, sizeof **root))) {
-      st = ZHCONV_ERR_NOMEM;
-      goto done;
-    }
-    root[cp >> 8][cp & 0xFF]++;
+    s = nl ? nl + 1 : end;
   }
-
-  /* Order the entries by first character (a counting sort). */
-  order = malloc((n + 1) * sizeof *order);
-  d->nodes = malloc((chars + 1) * sizeof *d->nodes);
-  d->kids = calloc(4 * (chars - n) + 2, sizeof *d->kids);
-  if (!order || !d->nodes || !d->kids) {
+  if (n >= MAX_GROUPS) {
+    why = "too many keys";
+    goto refuse;
+  }
+  /* Groups, in order of first character. */
+  size_t ngroups = 0;
+  for (size_t pg = 0; pg < PAGES; pg++)
+    if (count[pg])
+      for (size_t c = 0; c < 256; c++)
+        ngroups += count[pg][c] != 0;
+  d->recs = malloc((n + 1) * sizeof *d->recs);
+  d->starts = malloc((ngroups + 1) * sizeof *d->starts);
+  d->firsts = malloc((ngroups + 1) * sizeof *d->firsts);
+  if (!d->recs || !d->starts || !d->firsts) {
     st = ZHCONV_ERR_NOMEM;
     goto done;
   }
-  size_t at = 0;
+  size_t at = 0, g = 0;
   for (size_t pg = 0; pg < PAGES; pg++)
-    if (root[pg]) {
-      d->root[pg] = root[pg];
-      for (size_t c = 0; c < 256; c++) {
-        uint32_t count = root[pg][c];
-        root[pg][c] = (uint32_t)at;
-        at += count;
-      }
-    }
-  for (size_t i = 0; i < n; i++) {
-    size_t l;
-    uint32_t cp = S_decode((const uchar *)pool->data + entries[i].key, &l);
-    order[root[cp >> 8][cp & 0xFF]++] = (uint32_t)i;
-  }
+    if (count[pg])
+      for (size_t c = 0; c < 256; c++)
+        if (count[pg][c]) {
+          d->firsts[g] = (uint32_t)(pg << 8 | c);
+          d->starts[g++] = (uint32_t)at;
+          uint32_t k = count[pg][c];
+          count[pg][c] = (uint32_t)at; /* where the next key of it goes */
+          at += k;
+        }
+  d->starts[g] = (uint32_t)at;
+  d->ngroups = (uint32_t)g;
 
-  /* Build each first character's subtree. */
-  nbuild b = {0};
-  d->nnodes = 1;
-  d->nodes[0].val = 0;
-  d->nodes[0].shift = 31;
-  at = 0;
-  for (size_t pg = 0; pg < PAGES && st == ZHCONV_OK; pg++) {
-    if (!root[pg])
+  /* Second pass: read and check each line, and place its key. */
+  for (const uchar *s = text; s < end;) {
+    const uchar *start = s;
+    line++;
+    if (*s == '\r' || *s == '\n') { /* skipped, whatever it holds */
+      const uchar *nl = memchr(s, '\n', (size_t)(end - s));
+      s = nl ? nl + 1 : end;
+      if (s - start > LINE_MAX_BYTES)
+        goto too_long;
       continue;
-    for (size_t c = 0; c < 256 && st == ZHCONV_OK; c++) {
-      size_t to = root[pg][c];
-      if (to == at) {
-        root[pg][c] = 0;
-        continue;
+    }
+    uint32_t first = 0, cp2 = 0, cp;
+    size_t l, chars = 0;
+    for (;; chars++) { /* the key */
+      if (s == end || *s == '\r' || *s == '\n') {
+        why = "no tab after the key";
+        goto refuse;
       }
-      uint32_t node = d->nnodes++;
-      root[pg][c] = node;
-      size_t dup = 0;
-      st = S_build_subtree(d, &b, pool->data, entries, order, at, to, node, path, &dup);
-      if (st == ZHCONV_ERR_CONFIG) {
-        /* Find the line of the second occurrence, for the message. */
-        size_t dup_line = 1;
-        for (const char *s = text; s < pool->data + entries[dup].key; s++)
-          dup_line += *s == '\n';
-        st = S_refuse(err, path, dup_line, "a duplicate key (OpenCC refuses the dictionary)");
+      if (*s < 0x80) {
+        if (*s == '\t')
+          break;
+        if (*s == 0)
+          goto invalid;
+        cp = *s;
+        l = 1;
+      } else if (!(l = S_checked_char(s, end, &cp))) {
+        goto invalid;
       }
-      at = to;
+      if (chars == 0)
+        first = cp;
+      else if (chars == 1)
+        cp2 = cp;
+      s += l;
+    }
+    if (s == start) {
+      why = "an empty key";
+      goto refuse;
+    }
+    const uchar *tab = s;
+    const uchar *ve = S_skip_checked(tab + 1, end, true);  /* the first value */
+    const uchar *eol = ve ? S_skip_checked(ve, end, false) : NULL;  /* the others */
+    if (!eol)
+      goto invalid;
+    s = eol < end ? eol + 1 : end;
+    if (s - start > LINE_MAX_BYTES)
+      goto too_long;
+    nrec *r = &d->recs[count[first >> 8][first & 0xFF]++];
+    r->key = (uint32_t)(start - (const uchar *)d->text);
+    r->cp2 = cp2;
+    r->key_len = (uint16_t)(tab - start);
+    r->value_len = (uint16_t)(ve - tab - 1);
+  }
+
+  /* Order each group; find duplicates; fill the filter of pairs. */
+  int log2bits = 6;
+  while (((size_t)1 << log2bits) < 8 * n)
+    log2bits++;
+  d->pair_shift = 64 - log2bits;
+  if (!(d->pairs = calloc((size_t)1 << (log2bits - 6), sizeof *d->pairs))) {
+    st = ZHCONV_ERR_NOMEM;
+    goto done;
+  }
+  for (g = 0; g < d->ngroups; g++) {
+    nrec *r = d->recs + d->starts[g];
+    size_t k = d->starts[g + 1] - d->starts[g];
+    S_sort_group(d->text, r, k);
+    for (size_t i = 0; i < k; i++) {
+      if (i > 0 && S_rec_cmp(d->text, &r[i - 1], &r[i]) == 0) {
+        line = 1;
+        for (const char *s = d->text; s < d->text + r[i].key; s++)
+          line += *s == '\n';
+        why = "a duplicate key (OpenCC refuses the dictionary)";
+        goto refuse;
+      }
+      if (r[i].cp2) {
+        size_t bit = S_pair_bit(d, d->firsts[g], r[i].cp2);
+        d->pairs[bit >> 6] |= (uint64_t)1 << (bit & 63);
+      }
     }
   }
-  S_build_free(&b);
+  goto done;
 
+too_long:
+  why = "a line longer than OpenCC reads whole";
+  goto refuse;
+invalid:
+  why = "not valid UTF-8 without NUL bytes";
+refuse:
+  st = S_refuse(err, path, line, why);
 done:
   for (size_t pg = 0; pg < PAGES; pg++)
-    if (root[pg] && d->root[pg] != root[pg])
-      free(root[pg]);
-  free(entries);
-  free(order);
+    free(count[pg]);
   return st;
 }
 
 /* ---- compiling the chain ------------------------------------------------ */
 
 static int
-S_add_try(zhconv__native *e, uint32_t dict, uint32_t node)
+S_add_try(zhconv__native *e, uint32_t dict, uint32_t group)
 {
   if (e->ntries == e->tries_cap) {
     size_t cap = e->tries_cap ? 2 * e->tries_cap : 1024;
@@ -844,67 +821,113 @@ S_add_try(zhconv__native *e, uint32_t dict, uint32_t node)
     e->tries_cap = cap;
   }
   e->tries[e->ntries].dict = dict;
-  e->tries[e->ntries].node = node;
+  e->tries[e->ntries].group = group;
   e->ntries++;
   return ZHCONV_OK;
 }
 
-/* The table of a group of dictionaries (one dictionary: a group of one). */
+/* The entry for the character cp of a group of dictionaries, whose groups
+ * for cp are groups[m] (or UINT32_MAX: none). */
+static int
+S_build_entry(zhconv__native *e, ntable *t, const size_t *members, const uint32_t *groups,
+              size_t n, uint32_t *entry)
+{
+  size_t first = 0, count = 0, head = e->ntries;
+  bool single = false, longer = false;
+  *entry = 0;
+  for (size_t m = 0; m < n; m++) {
+    if (groups[m] == UINT32_MAX)
+      continue;
+    const ndict *d = &e->dicts[members[m]];
+    const nrec *r = d->recs + d->starts[groups[m]];
+    size_t size = d->starts[groups[m] + 1] - d->starts[groups[m]];
+    single = r->cp2 == 0;
+    longer = size > (size_t)single;
+    if (count++ == 0) {
+      first = m;
+      if (S_add_try(e, 0, 0) != ZHCONV_OK) /* the head */
+        return ZHCONV_ERR_NOMEM;
+    }
+    if (S_add_try(e, (uint32_t)members[m] | (single ? TRY_SINGLE : 0) |
+                         (longer ? TRY_LONGER : 0), groups[m]) != ZHCONV_OK)
+      return ZHCONV_ERR_NOMEM;
+    if (single)
+      break; /* this member surely matches: the later ones never count */
+  }
+  if (count == 0)
+    return ZHCONV_OK;
+  if (count == 1) {
+    const ndict *d = &e->dicts[members[first]];
+    uint32_t group = groups[first];
+    const nrec *r = d->recs + d->starts[group];
+    if (single && !longer && r->value_len <= 3) {
+      uint32_t inl = 0;
+      memcpy(&inl, d->text + r->key + r->key_len + 1, r->value_len);
+      /* (inl holds the bytes in memory order: they go out with memcpy) */
+      *entry = ENT_INLINE | (uint32_t)r->value_len << 2 | inl << 8;
+      if ((*entry >> 8) != inl) /* a byte would not fit: keep the walk */
+        *entry = 0;
+    }
+    if (!*entry && first < WALK1_MEMBERS) {
+      t->members[first] = (uint32_t)members[first];
+      *entry = ENT_WALK1 | (single ? ENT_SINGLE : 0) | (longer ? ENT_LONGER : 0) |
+               (uint32_t)first << 4 | group << 7;
+    }
+    if (*entry) {
+      e->ntries = head;
+      return ZHCONV_OK;
+    }
+  }
+  if (head >= ((size_t)1 << 30))
+    return ZHCONV_ERR_NOMEM;
+  e->tries[head].dict = (uint32_t)count;
+  *entry = ENT_LIST | (uint32_t)head << 2;
+  return ZHCONV_OK;
+}
+
+/* The table of a group of dictionaries (one dictionary: a group of one):
+ * the members' first characters, merged in order. */
 static int
 S_build_table(zhconv__native *e, ntable *t, const size_t *members, size_t n)
 {
-  t->empty = true;
-  for (size_t pg = 0; pg < PAGES; pg++) {
-    t->pages[pg] = S_zero64;
-    bool any = false;
+  size_t cursor[n + 1], pages = 1;
+  uint32_t groups[n + 1];
+  memset(t->idx, 0, sizeof t->idx);
+  for (int pass = 0; pass < 2; pass++) {
     for (size_t m = 0; m < n; m++)
-      any |= e->dicts[members[m]].root[pg] != S_zero32;
-    if (!any)
-      continue;
-    uint64_t *page = calloc(256, sizeof *page);
-    if (!page)
-      return ZHCONV_ERR_NOMEM;
-    t->pages[pg] = page;
-    t->empty = false;
-    for (size_t c = 0; c < 256; c++) {
-      size_t first = e->ntries, count = 0;
-      uint64_t last = 0;
+      cursor[m] = 0;
+    for (;;) {
+      uint32_t cp = UINT32_MAX;
       for (size_t m = 0; m < n; m++) {
         const ndict *d = &e->dicts[members[m]];
-        uint32_t node = d->root[pg][c];
-        if (!node)
-          continue;
-        if (S_add_try(e, (uint32_t)members[m], node) != ZHCONV_OK)
-          return ZHCONV_ERR_NOMEM;
-        count++;
-        last = d->nodes[node].val;
-        if (last & VAL_HAS)
-          break; /* this member surely matches: the later ones never count */
+        if (cursor[m] < d->ngroups && d->firsts[cursor[m]] < cp)
+          cp = d->firsts[cursor[m]];
       }
-      if (count == 0)
-        continue;
-      size_t vl = VAL_LEN(last);
-      bool fixed = count == 1 && (last & VAL_HAS) && !(last & VAL_KIDS);
-      if (fixed && vl <= 4) {
-        uint32_t inl = 0;
-        memcpy(&inl, e->pool + VAL_OFF(last), vl);
-        page[c] = ENT_INLINE | (uint64_t)vl << 2 | (uint64_t)inl << 32;
-        e->ntries = first;
+      if (cp == UINT32_MAX)
+        break;
+      for (size_t m = 0; m < n; m++) {
+        const ndict *d = &e->dicts[members[m]];
+        groups[m] = UINT32_MAX;
+        if (cursor[m] < d->ngroups && d->firsts[cursor[m]] == cp)
+          groups[m] = (uint32_t)cursor[m]++;
+      }
+      if (pass == 0) {
+        if (!t->idx[cp >> 8])
+          t->idx[cp >> 8] = (uint16_t)pages++;
         continue;
       }
-      if (fixed && vl < (1u << 24)) {
-        page[c] = ENT_POOL | (uint64_t)vl << 8 | (uint64_t)VAL_OFF(last) << 32;
-        e->ntries = first;
-        continue;
-      }
-      if (e->ntries > UINT32_MAX)
-        return ZHCONV_ERR_NOMEM;
-      page[c] = ENT_WALK | (uint64_t)count << 8 | (uint64_t)first << 32;
+      int st = S_build_entry(e, t, members, groups, n,
+                             &t->pages[(size_t)t->idx[cp >> 8] << 8 | (cp & 0xFF)]);
+      if (st != ZHCONV_OK)
+        return st;
     }
+    if (pass == 0 && !(t->pages = calloc(pages * 256, sizeof *t->pages)))
+      return ZHCONV_ERR_NOMEM;
   }
+  t->empty = pages == 1;
   t->ascii_free = true;
-  for (size_t c = 0; c < 0x80; c++)
-    if (t->pages[0][c])
+  for (uint32_t c = 0; c < 0x80; c++)
+    if (S_entry(t, c))
       t->ascii_free = false;
   return ZHCONV_OK;
 }
@@ -919,20 +942,17 @@ zhconv__native_close(zhconv__native *e)
   free(e->dicts);
   if (e->tables)
     for (size_t i = 0; i < e->nstages + 2; i++)
-      for (size_t pg = 0; pg < PAGES; pg++)
-        if (e->tables[i].pages[pg] != S_zero64)
-          free((void *)e->tables[i].pages[pg]);
+      free(e->tables[i].pages);
   free(e->tables);
   free(e->tries);
-  free(e->pool);
   free(e);
 }
 
 /* The dictionary for the configuration's dictionary `ref`: read it, or
  * share one already read from the same file. */
 static int
-S_dict_for(zhconv__native *e, zhconv__buf *pool, const zhconv__dictref *ref,
-           const char *data_dirs, size_t *index, char *err)
+S_dict_for(zhconv__native *e, const zhconv__dictref *ref, const char *data_dirs,
+           size_t *index, char *err)
 {
   for (size_t i = 0; i < e->ndicts; i++)
     if (strcmp(e->dicts[i].ref, ref->path) == 0) {
@@ -954,13 +974,9 @@ S_dict_for(zhconv__native *e, zhconv__buf *pool, const zhconv__dictref *ref,
   }
   if (!source)
     return ZHCONV_ERR_NOMEM;
-  ndict *d = &e->dicts[e->ndicts];
+  ndict *d = &e->dicts[e->ndicts++];
   memset(d, 0, sizeof *d);
-  for (size_t i = 0; i < PAGES; i++)
-    d->root[i] = S_zero32;
-  e->ndicts++;
-  int st = (d->ref = strdup(ref->path)) ? S_load_dict(pool, source, d, err)
-                                        : ZHCONV_ERR_NOMEM;
+  int st = (d->ref = strdup(ref->path)) ? S_load_dict(source, d, err) : ZHCONV_ERR_NOMEM;
   free(source);
   *index = e->ndicts - 1;
   return st;
@@ -977,7 +993,6 @@ zhconv__native_open(const char *config_path, const char *data_dirs, zhconv__nati
     return st;
   zhconv__native *e = calloc(1, sizeof *e);
   size_t *members = malloc((2 * chain.count + 1) * sizeof *members);
-  zhconv__buf pool = {0};
   if (!e || !members) {
     st = ZHCONV_ERR_NOMEM;
     goto done;
@@ -993,46 +1008,37 @@ zhconv__native_open(const char *config_path, const char *data_dirs, zhconv__nati
     goto done;
   }
   for (size_t i = 0; st == ZHCONV_OK && i < chain.count; i++)
-    st = S_dict_for(e, &pool, &chain.dicts[i], data_dirs, &members[i], err);
+    st = S_dict_for(e, &chain.dicts[i], data_dirs, &members[i], err);
   if (st != ZHCONV_OK)
     goto done;
-  e->pool = pool.data;
-  e->pool_len = pool.len;
-  pool.data = NULL;
 
   e->nstages = chain.parts - 1;
-  if (!(e->tables = malloc((e->nstages + 2) * sizeof *e->tables))) {
+  if (!(e->tables = calloc(e->nstages + 2, sizeof *e->tables))) {
     st = ZHCONV_ERR_NOMEM;
     goto done;
   }
-  for (size_t i = 0; i < e->nstages + 2; i++)
-    for (size_t pg = 0; pg < PAGES; pg++)
-      e->tables[i].pages[pg] = S_zero64;
   for (size_t part = 0; st == ZHCONV_OK && part < chain.parts; part++)
     st = S_build_table(e, &e->tables[part], members + chain.starts[part],
                        chain.starts[part + 1] - chain.starts[part]);
   if (st != ZHCONV_OK)
     goto done;
 
-  size_t *seg = members, nseg = chain.starts[1];
-  if (e->nstages > 0) {
-    /* The first conversion on unmatched runs: without the segmentation's
-     * dictionaries. */
-    size_t *first = members + chain.starts[1], nfirst = chain.starts[2] - chain.starts[1];
-    size_t nrun = 0;
-    for (size_t i = 0; i < nfirst; i++) {
-      bool in_seg = false;
-      for (size_t j = 0; j < nseg; j++)
-        in_seg |= seg[j] == first[i];
-      if (!in_seg)
-        members[chain.count + nrun++] = first[i];
-    }
-    st = S_build_table(e, &e->tables[e->nstages + 1], members + chain.count, nrun);
-    e->key_direct = nseg == 1 && nfirst >= 1 && first[0] == seg[0];
+  /* The first conversion on unmatched runs: without the segmentation's
+   * dictionaries. */
+  size_t *seg = members, nseg = chain.starts[1], nrun = 0;
+  size_t *first = members + chain.starts[1];
+  size_t nfirst = e->nstages > 0 ? chain.starts[2] - chain.starts[1] : 0;
+  for (size_t i = 0; i < nfirst; i++) {
+    bool in_seg = false;
+    for (size_t j = 0; j < nseg; j++)
+      in_seg |= seg[j] == first[i];
+    if (!in_seg)
+      members[chain.count + nrun++] = first[i];
   }
+  st = S_build_table(e, &e->tables[e->nstages + 1], members + chain.count, nrun);
+  e->key_direct = nseg == 1 && nfirst >= 1 && first[0] == seg[0];
 
 done:
-  zhconv__buf_free(&pool);
   free(members);
   zhconv__config_chain_free(&chain);
   if (st != ZHCONV_OK) {

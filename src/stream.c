@@ -1,8 +1,19 @@
 /* stream.c — streaming conversion: the caller's buffers in and out, and
  * the pipeline in between.
  *
- *   caller's input ─► pending input ─► validate UTF-8 ─► cut at a safe place
- *        ─► decide the source (auto) ─► engine ─► pending output ─► caller
+ *   caller's input ─► [scanner] ─► pending input ─► validate UTF-8 ─► cut at
+ *        a safe place ─► decide the source (auto) ─► engine ─► pending
+ *        output ─► caller
+ *
+ * The scanner (scanner.c) reads Markdown, HTML, or text with the
+ * protection markup, and cuts it into prose, kept and dropped spans.  Prose
+ * goes on into the pending input, the "prose sink" below.  A kept or
+ * dropped span is a boundary: the sink first converts everything pending,
+ * then kept bytes go to the output as they are (validated as --invalid
+ * says) and dropped bytes nowhere.  The stream's position (offset, line,
+ * column) follows the input through all three kinds, so error positions
+ * are positions in the input.  Running an OpenCC configuration on text,
+ * the scanner stays out of the way: that is exactly `opencc -c`.
  *
  * The stream converts text only up to a character that occurs in no
  * dictionary key (keyset.c): no dictionary match can reach across such a
@@ -29,6 +40,14 @@
 
 struct zhconv_stream {
   const zhconv *z;
+  int format_asked;        /* ZHCONV__FORMAT_*, as set (AUTO: sniff) */
+  int format;              /* in use; AUTO until the input tells */
+  zhconv__scanner *scanner;/* NULL: text straight into `in` */
+  int scanner_format;      /* the format the scanner was made for */
+  zhconv__buf raw;         /* input the scanner has not consumed */
+  bool fed;                /* input has arrived since the last reset */
+  zhconv_warning_fn on_warning;
+  void *on_warning_user;
   zhconv__buf in;          /* input not yet converted */
   size_t valid;            /* in[0, valid) is known to be valid UTF-8 */
   size_t no_cut_before;    /* in[0, no_cut_before) holds no safe place */
@@ -75,6 +94,10 @@ zhconv_stream_reset(zhconv_stream *s)
   s->offset = s->line = s->column = 0;
   s->source = s->z->from == ZHCONV_AUTO ? ZHCONV_AUTO : s->z->from;
   s->ended = false;
+  s->raw.len = 0;
+  s->fed = false;
+  s->format = s->format_asked;
+  zhconv__scanner_reset(s->scanner);
   memset(&s->punct, 0, sizeof s->punct);
   s->status = ZHCONV_OK;
   s->error[0] = '\0';
@@ -90,6 +113,7 @@ zhconv_stream_new(const zhconv *z)
   if (!s)
     return NULL;
   s->z = z;
+  s->format_asked = z->format;
   zhconv_stream_reset(s);
   return s;
 }
@@ -101,6 +125,8 @@ zhconv_stream_free(zhconv_stream *s)
     return;
   zhconv__buf_free(&s->in);
   zhconv__buf_free(&s->out);
+  zhconv__buf_free(&s->raw);
+  zhconv__scanner_free(s->scanner);
   free(s);
 }
 
@@ -127,6 +153,29 @@ zhconv_variant
 zhconv_stream_source(const zhconv_stream *s)
 {
   return s ? s->source : ZHCONV_AUTO;
+}
+
+int
+zhconv_stream_set_format(zhconv_stream *s, const char *format)
+{
+  int f;
+  if (!s || zhconv__format_parse(format, true, &f) != ZHCONV_OK)
+    return ZHCONV_ERR_ARG;
+  if (s->fed || s->status != ZHCONV_OK)
+    return ZHCONV_ERR_STATE;
+  s->format_asked = s->format = f;
+  zhconv__scanner_free(s->scanner);
+  s->scanner = NULL;
+  return ZHCONV_OK;
+}
+
+void
+zhconv_stream_on_warning(zhconv_stream *s, zhconv_warning_fn fn, void *user)
+{
+  if (!s)
+    return;
+  s->on_warning = fn;
+  s->on_warning_user = user;
 }
 
 /* ---- pipeline steps ----------------------------------------------------- */
@@ -230,26 +279,32 @@ S_convert_piece(zhconv_stream *s, size_t n)
   return st;
 }
 
+/* Decide the source script from the valid text `text` (auto). */
+static void
+S_decide_source(zhconv_stream *s, const char *text, size_t valid)
+{
+  /* Script-level fallback: assume the text is not yet in the target's
+   * script, since the caller asked to convert it. */
+  zhconv_variant target = s->z->to;
+  zhconv_variant fallback =
+    target == ZHCONV_HANS || target == ZHCONV_CN ? ZHCONV_HANT : ZHCONV_HANS;
+  size_t window = valid;
+  if (window > DETECT_WINDOW) {
+    window = DETECT_WINDOW;
+    while (window > 0 && ((unsigned char)text[window] & 0xC0) == 0x80)
+      window--;
+  }
+  s->source = zhconv__detect(s->z->detector, text, window, fallback);
+}
+
 /* Convert the valid text in[0, n) and drop it from the input. */
 static int
 S_convert_text(zhconv_stream *s, size_t n)
 {
   if (n == 0)
     return ZHCONV_OK;
-  if (s->source == ZHCONV_AUTO) {
-    /* Script-level fallback: assume the text is not yet in the target's
-     * script, since the caller asked to convert it. */
-    zhconv_variant target = s->z->to;
-    zhconv_variant fallback =
-      target == ZHCONV_HANS || target == ZHCONV_CN ? ZHCONV_HANT : ZHCONV_HANS;
-    size_t window = s->valid;
-    if (window > DETECT_WINDOW) {
-      window = DETECT_WINDOW;
-      while (window > 0 && ((unsigned char)s->in.data[window] & 0xC0) == 0x80)
-        window--;
-    }
-    s->source = zhconv__detect(s->z->detector, s->in.data, window, fallback);
-  }
+  if (s->source == ZHCONV_AUTO)
+    S_decide_source(s, s->in.data, s->valid);
   size_t start = s->out.len;
   int st = S_convert_piece(s, n);
   if (st != ZHCONV_OK)
@@ -330,6 +385,166 @@ S_flush(zhconv_stream *s, bool end)
   return st;
 }
 
+/* ---- the scanner in front ------------------------------------------------ */
+
+/* Does the input go through the scanner?  Text does too, for the
+ * protection markup, except when running an OpenCC configuration. */
+static bool
+S_uses_scanner(const zhconv_stream *s)
+{
+  return s->format != ZHCONV__FORMAT_TEXT || s->z->to != ZHCONV_AUTO;
+}
+
+/* Move the position past bytes that are not pending input (kept or
+ * dropped ones); the pending input is empty. */
+static void
+S_skip(zhconv_stream *s, const char *p, size_t n)
+{
+  const char *end = p + n, *nl;
+  while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+    s->line++;
+    s->column = 0;
+    p = nl + 1;
+  }
+  for (; p < end; p++)
+    s->column += ((unsigned char)*p & 0xC0) != 0x80;
+  s->offset += n;
+}
+
+/* Copy kept bytes to the output, validated as --invalid says. */
+static int
+S_keep(zhconv_stream *s, const char *p, size_t n)
+{
+  size_t at = 0;
+  while (at < n) {
+    zhconv__utf8_stop stop;
+    size_t k = zhconv__utf8_scan(p + at, n - at, &stop);
+    if (stop == ZHCONV__UTF8_NUL)
+      k++;
+    if (k == 0) {
+      /* An invalid sequence, or one cut off: the span has ended. */
+      k = zhconv__utf8_invalid_length(p + at, n - at);
+      int st;
+      switch (s->z->invalid) {
+      case ZHCONV__INVALID_KEEP:
+        st = zhconv__buf_append(&s->out, p + at, k);
+        break;
+      case ZHCONV__INVALID_REPLACE:
+        st = zhconv__buf_append(&s->out, "\xEF\xBF\xBD", 3);
+        break;
+      default:
+        zhconv__errorf(s->error, _("invalid UTF-8 at byte %zu"), s->offset);
+        return S_fail(s, ZHCONV_ERR_INVALID_UTF8, 0);
+      }
+      if (st != ZHCONV_OK)
+        return S_fail(s, st, 0);
+    } else if (zhconv__buf_append(&s->out, p + at, k) != ZHCONV_OK) {
+      return S_fail(s, ZHCONV_ERR_NOMEM, 0);
+    }
+    S_skip(s, p + at, k);
+    at += k;
+  }
+  return ZHCONV_OK;
+}
+
+/* The scanner's spans: prose into the pending input, the rest after it. */
+static int
+S_on_span(void *user, zhconv__span kind, const char *text, size_t len)
+{
+  zhconv_stream *s = user;
+  int st;
+  if (kind == ZHCONV__SPAN_PROSE) {
+    if ((st = zhconv__buf_append(&s->in, text, len)) != ZHCONV_OK)
+      return S_fail(s, st, s->in.len);
+    return S_advance(s);
+  }
+  /* A boundary: what is pending is converted first. */
+  if ((st = S_flush(s, true)) != ZHCONV_OK)
+    return st;
+  if (kind == ZHCONV__SPAN_DROP) {
+    S_skip(s, text, len);
+    return ZHCONV_OK;
+  }
+  return S_keep(s, text, len);
+}
+
+static void
+S_on_warning(void *user, const char *message, size_t offset, size_t line, size_t column)
+{
+  zhconv_stream *s = user;
+  if (!s->on_warning)
+    return;
+  zhconv_mark where = {NULL, offset, line, column};
+  s->on_warning(s->on_warning_user, message, &where);
+}
+
+/* "auto": Markdown when the input starts (after a BOM) with a front matter
+ * fence line, else text; -1 while the input does not yet tell. */
+static int
+S_sniff(const char *p, size_t len, bool final)
+{
+  size_t b = 0;
+  if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+    b = 3;
+  else if (len < 3 && memcmp(p, "\xEF\xBB\xBF", len) == 0 && !final)
+    return -1;
+  size_t i = b;
+  while (i < len && i - b < 1024 && p[i] != '\n' && p[i] != '\r')
+    i++;
+  if (i == len && i - b < 1024 && !final)
+    return -1;
+  while (i > b && (p[i - 1] == ' ' || p[i - 1] == '\t'))
+    i--;
+  if (i - b == 3 && (memcmp(p + b, "---", 3) == 0 || memcmp(p + b, "+++", 3) == 0))
+    return ZHCONV__FORMAT_MARKDOWN;
+  return ZHCONV__FORMAT_TEXT;
+}
+
+/* Run the scanner over the raw input. */
+static int
+S_scan(zhconv_stream *s, zhconv_directive how)
+{
+  if (s->format == ZHCONV__FORMAT_AUTO) {
+    int f = S_sniff(s->raw.data ? s->raw.data : "", s->raw.len, how != ZHCONV_CONTINUE);
+    if (f < 0)
+      return ZHCONV_OK;
+    s->format = f;
+  }
+  if (!S_uses_scanner(s)) {
+    /* Sniffed to be text, to be run as it is. */
+    int st = zhconv__buf_append(&s->in, s->raw.data, s->raw.len);
+    s->raw.len = 0;
+    return st != ZHCONV_OK ? S_fail(s, st, s->in.len) : S_advance(s);
+  }
+  if (s->source == ZHCONV_AUTO) {
+    /* Decide from the start of the document, markup and all, as text is
+     * decided from its start: so chunking cannot change it. */
+    if (s->raw.len < DETECT_WINDOW && how == ZHCONV_CONTINUE)
+      return ZHCONV_OK;
+    zhconv__utf8_stop stop;
+    size_t valid = zhconv__utf8_scan(s->raw.data ? s->raw.data : "", s->raw.len, &stop);
+    S_decide_source(s, s->raw.data, valid);
+  }
+  if (s->scanner && s->scanner_format != s->format) {
+    zhconv__scanner_free(s->scanner);
+    s->scanner = NULL;
+  }
+  if (!s->scanner) {
+    int st = zhconv__scanner_new(s->format, s->z->front_matter, &s->scanner);
+    if (st != ZHCONV_OK)
+      return S_fail(s, st, 0);
+    s->scanner_format = s->format;
+  }
+  zhconv__scanner_sink sink = {S_on_span, S_on_warning, s};
+  size_t used = 0;
+  int st = zhconv__scanner_feed(s->scanner, s->raw.data ? s->raw.data : "", s->raw.len, how,
+                                &sink, &used);
+  zhconv__buf_consume(&s->raw, used);
+  if (st != ZHCONV_OK && s->status == ZHCONV_OK)
+    return S_fail(s, st, 0);
+  return st;
+}
+
 /* Hand pending output to the caller; true when none is left. */
 static bool
 S_drain(zhconv_stream *s, zhconv_outbuf *out)
@@ -363,19 +578,24 @@ zhconv_stream_convert(zhconv_stream *s, zhconv_outbuf *out, zhconv_inbuf *in,
     if (s->ended)
       return ZHCONV_OK;
     int st;
+    bool scanned = s->format == ZHCONV__FORMAT_AUTO || S_uses_scanner(s);
     if (in->pos < in->size) {
       /* Take at most a chunk at a time so that pending output stays small. */
       size_t take = in->size - in->pos;
       if (take > CHUNK)
         take = CHUNK;
-      if ((st = zhconv__buf_append(&s->in, in->src + in->pos, take)) != ZHCONV_OK)
+      s->fed = true;
+      zhconv__buf *to = scanned ? &s->raw : &s->in;
+      if ((st = zhconv__buf_append(to, in->src + in->pos, take)) != ZHCONV_OK)
         return S_fail(s, st, s->in.len);
       in->pos += take;
-      st = S_advance(s);
+      st = scanned ? S_scan(s, ZHCONV_CONTINUE) : S_advance(s);
     } else if (directive == ZHCONV_CONTINUE) {
       return ZHCONV_OK;
     } else {
-      st = S_flush(s, directive == ZHCONV_END);
+      st = scanned ? S_scan(s, directive) : ZHCONV_OK;
+      if (st == ZHCONV_OK)
+        st = S_flush(s, directive == ZHCONV_END);
       if (st == ZHCONV_OK && directive == ZHCONV_END)
         s->ended = true;
       if (st == ZHCONV_OK && directive == ZHCONV_FLUSH && S_drain(s, out))

@@ -1,5 +1,9 @@
-/* utf8.c — UTF-8 validation.  utf8proc decides what is valid; the loop
- * around it skips ASCII quickly, since most of a document's bytes are. */
+/* utf8.c — UTF-8 validation.  The loop takes the common cases itself, all
+ * of them sequences whose validity Unicode's Table 3-7 settles by ranges
+ * alone: ASCII eight bytes at a time, two-byte sequences, and three-byte
+ * sequences with a lead other than E0 and ED (all of CJK).  Everything
+ * else (E0, ED, four-byte sequences, anything invalid) goes to utf8proc,
+ * which decides.  The unit tests check the fast paths against utf8proc. */
 #include <config.h>
 
 #include <string.h>
@@ -42,6 +46,15 @@ zhconv__utf8_scan(const char *text, size_t len, zhconv__utf8_stop *stop)
     }
     if (c < 0x80) {
       i++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (s[i + 1] & 0xC0) == 0x80) {
+      i += 2;
+      continue;
+    }
+    if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 2 < len && (s[i + 1] & 0xC0) == 0x80 &&
+        (s[i + 2] & 0xC0) == 0x80) {
+      i += 3;
       continue;
     }
     utf8proc_int32_t cp;

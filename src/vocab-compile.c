@@ -21,7 +21,7 @@ main(int argc, char **argv)
   zhconv_mark mark = {0};
   if (zhconv__vocab_new(&v) != ZHCONV_OK)
     return 1;
-  int st = zhconv__vocab_load_sources(v, argv[1], err, &mark);
+  int st = zhconv__vocab_load_sources(v, argv[1], "*", err, &mark);
   if (st == ZHCONV_OK)
     st = zhconv__vocab_lint(v, err, &mark);
   if (st != ZHCONV_OK) {

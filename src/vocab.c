@@ -38,6 +38,7 @@ struct zhconv__vocab {
   entry *entries;
   size_t count, cap;
   char **files;
+  char **domains;   /* per file: the domain it serves (e.g. "software"), or NULL */
   size_t nfiles;
 };
 
@@ -56,10 +57,13 @@ zhconv__vocab_free(zhconv__vocab *v)
   for (size_t i = 0; i < v->count; i++)
     for (int f = 0; f < NFORMS; f++)
       free(v->entries[i].forms[f]);
-  for (size_t i = 0; i < v->nfiles; i++)
+  for (size_t i = 0; i < v->nfiles; i++) {
     free(v->files[i]);
+    free(v->domains[i]);
+  }
   free(v->entries);
   free(v->files);
+  free(v->domains);
   free(v);
 }
 
@@ -100,13 +104,38 @@ S_add_file(zhconv__vocab *v, const char *name, char *owned)
   char **files = realloc(v->files, (v->nfiles + 1) * sizeof *files);
   if (files)
     v->files = files;
+  char **domains = realloc(v->domains, (v->nfiles + 1) * sizeof *domains);
+  if (domains)
+    v->domains = domains;
   char *copy = owned ? owned : strdup(name);
-  if (!files || !copy) {
+  if (!files || !domains || !copy) {
     free(copy);
     return -1;
   }
   v->files[v->nfiles] = copy;
+  v->domains[v->nfiles] = NULL;
   return (long)v->nfiles++;
+}
+
+/* Is `domain` in the comma-separated list (where "*" means every one)? */
+static bool
+S_domain_enabled(const char *list, const char *domain)
+{
+  if (!domain)
+    return true;
+  if (!list)
+    return false;
+  if (strcmp(list, "*") == 0)
+    return true;
+  size_t n = strlen(domain);
+  for (const char *p = list; *p;) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    if (len == n && strncmp(p, domain, n) == 0)
+      return true;
+    p += len + (comma != NULL);
+  }
+  return false;
 }
 
 /* ---- reading YAML ------------------------------------------------------- */
@@ -354,6 +383,7 @@ zhconv__vocab_load_file(zhconv__vocab *v, const char *path, int scope, char *err
 typedef struct {
   zhconv__vocab *v;
   const char *data_dirs;
+  const char *domains;   /* the optional domains to load */
   zhconv_mark *mark;
 } index_loading;
 
@@ -361,13 +391,18 @@ static int
 S_load_indexed(void *user, const mapping *m, problem *p)
 {
   index_loading *il = user;
-  const char *file = NULL, *scope = "technical";
+  const char *file = NULL, *scope = "technical", *domain = NULL;
   for (size_t i = 0; i < m->count; i++) {
     if (strcmp(m->keys[i], "file") == 0)
       file = m->values[i];
     else if (strcmp(m->keys[i], "scope") == 0)
       scope = m->values[i];
+    else if (strcmp(m->keys[i], "domain") == 0)
+      domain = m->values[i];
   }
+  /* A domain's file (software localisation, say) only when asked for. */
+  if (!S_domain_enabled(il->domains, domain))
+    return ZHCONV_OK;
   bool regional = strcmp(scope, "regional") == 0;
   if (!file || (!regional && strcmp(scope, "technical") != 0))
     return S_problem(p, ZHCONV_ERR_SYNTAX, m->start, "%s",
@@ -380,6 +415,8 @@ S_load_indexed(void *user, const mapping *m, problem *p)
   int st = S_load_file(il->v, path, regional ? ZHCONV__SCOPE_REGIONAL : ZHCONV__SCOPE_TECHNICAL,
                        false, p->err, il->mark);
   free(path);
+  if (st == ZHCONV_OK && domain && !(il->v->domains[il->v->nfiles - 1] = strdup(domain)))
+    st = ZHCONV_ERR_NOMEM;
   return st;
 }
 
@@ -459,7 +496,7 @@ zhconv__vocab_write_compiled(const zhconv__vocab *v, FILE *out)
   for (size_t i = 0; i < v->nfiles; i++) {
     /* Keep the name from "vocab/" on: the build's own directories stay out. */
     const char *name = strstr(v->files[i], "vocab/");
-    fprintf(out, "F\t%s\n", name ? name : v->files[i]);
+    fprintf(out, "F\t%s\t%s\n", name ? name : v->files[i], v->domains[i] ? v->domains[i] : "");
   }
   for (size_t i = 0; i < v->count; i++) {
     const entry *e = &v->entries[i];
@@ -488,7 +525,7 @@ S_fields(char *line, char **fields, size_t n)
 }
 
 static int
-S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs)
+S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const char *domains)
 {
   zhconv__buf text = {0};
   int st = zhconv__read_file(path, &text);
@@ -499,6 +536,7 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs)
     return st != ZHCONV_OK ? st : ZHCONV_ERR_SYNTAX;
   }
   size_t first_file = v->nfiles;
+  bool skip = false;  /* the current file serves a domain not asked for */
   char *line = text.data + strlen(COMPILED_MAGIC);
   while (st == ZHCONV_OK && *line) {
     char *next = strchr(line, '\n');
@@ -506,10 +544,14 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs)
       *next++ = '\0';
     char *f[10];
     size_t n = S_fields(line, f, 10);
-    if (n == 2 && strcmp(f[0], "F") == 0) {
+    if (n == 3 && strcmp(f[0], "F") == 0) {
       /* Shown by --explain: the source file where the data directory has it. */
-      if (S_add_file(v, f[1], zhconv__datadir_find(data_dirs, f[1])) < 0)
+      long file = S_add_file(v, f[1], zhconv__datadir_find(data_dirs, f[1]));
+      if (file < 0 || (*f[2] && !(v->domains[file] = strdup(f[2]))))
         st = ZHCONV_ERR_NOMEM;
+      skip = !S_domain_enabled(domains, *f[2] ? f[2] : NULL);
+    } else if (n == 10 && strcmp(f[0], "E") == 0 && skip) {
+      /* an entry of a domain not asked for */
     } else if (n == 10 && strcmp(f[0], "E") == 0) {
       entry *e = S_new_entry(v);
       if (!e) {
@@ -520,9 +562,15 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs)
       e->line = (uint32_t)strtoul(f[2], NULL, 10);
       e->column = (uint32_t)strtoul(f[3], NULL, 10);
       e->scope = (uint8_t)strtoul(f[4], NULL, 10);
-      for (int k = 0; k < NFORMS && st == ZHCONV_OK; k++)
-        if (*f[5 + k] && !(e->forms[k] = strdup(f[5 + k])))
+      for (int k = 0; k < NFORMS && st == ZHCONV_OK; k++) {
+        /* A damaged file is refused: the matcher needs valid UTF-8. */
+        zhconv__utf8_stop stop;
+        size_t flen = strlen(f[5 + k]);
+        if (zhconv__utf8_scan(f[5 + k], flen, &stop) != flen)
+          st = ZHCONV_ERR_SYNTAX;
+        else if (flen && !(e->forms[k] = strdup(f[5 + k])))
           st = ZHCONV_ERR_NOMEM;
+      }
       if (e->file >= v->nfiles)
         st = ZHCONV_ERR_SYNTAX;
     } else
@@ -534,22 +582,40 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs)
 }
 
 int
-zhconv__vocab_load_builtin(zhconv__vocab *v, const char *data_dirs, char *err, zhconv_mark *mark)
+zhconv__vocab_load_builtin(zhconv__vocab *v, const char *data_dirs, const char *domains,
+                           char *err, zhconv_mark *mark)
 {
   memset(mark, 0, sizeof *mark);
   char *compiled = zhconv__datadir_find(data_dirs, "vocab/compiled.tsv");
+  int st;
   if (compiled) {
-    int st = S_load_compiled(v, compiled, data_dirs);
+    st = S_load_compiled(v, compiled, data_dirs, domains);
     if (st != ZHCONV_OK)
       zhconv__errorf(err, _("%s is damaged; rebuild or reinstall zhconv"), compiled);
     free(compiled);
-    return st;
+  } else
+    st = zhconv__vocab_load_sources(v, data_dirs, domains, err, mark);
+  /* Every domain asked for must exist. */
+  for (const char *p = domains; st == ZHCONV_OK && p && *p;) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    bool found = false;
+    for (size_t i = 0; i < v->nfiles && !found; i++)
+      found = v->domains[i] && strlen(v->domains[i]) == len && !strncmp(v->domains[i], p, len);
+    if (!found) {
+      char name[64];
+      snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), p);
+      zhconv__errorf(err, _("unknown domain '%s'"), name);
+      st = ZHCONV_ERR_ARG;
+    }
+    p += len + (comma != NULL);
   }
-  return zhconv__vocab_load_sources(v, data_dirs, err, mark);
+  return st;
 }
 
 int
-zhconv__vocab_load_sources(zhconv__vocab *v, const char *data_dirs, char *err, zhconv_mark *mark)
+zhconv__vocab_load_sources(zhconv__vocab *v, const char *data_dirs, const char *domains,
+                           char *err, zhconv_mark *mark)
 {
   char *path = zhconv__datadir_find(data_dirs, "vocab/index.yaml");
   zhconv__buf text = {0};
@@ -558,7 +624,7 @@ zhconv__vocab_load_sources(zhconv__vocab *v, const char *data_dirs, char *err, z
   if (st != ZHCONV_OK) {
     zhconv__errorf(err, "%s", _("cannot read vocab/index.yaml from the data directory"));
   } else {
-    index_loading il = {v, data_dirs, mark};
+    index_loading il = {v, data_dirs, domains, mark};
     problem p = {err, mark, path};
     st = S_parse_sequence(text.data ? text.data : "", text.len, S_load_indexed, &il, &p);
     if (st != ZHCONV_OK && mark->file == path) {
@@ -772,7 +838,7 @@ static int
 S_check_conflicts(const zhconv__vocab *v, size_t from, size_t to, problem *p)
 {
   zhconv__vocab sub = *v;
-  sub.entries = v->entries + from;
+  sub.entries = v->entries ? v->entries + from : NULL;  /* (NULL + 0 is undefined) */
   sub.count = to - from;
   for (size_t t = 0; t < sizeof S_targets / sizeof S_targets[0]; t++)
     for (int script = ZHCONV_HANS; script <= ZHCONV_HANT; script++) {
@@ -831,8 +897,21 @@ S_check_conflicts(const zhconv__vocab *v, size_t from, size_t to, problem *p)
 int
 zhconv__vocab_lint(const zhconv__vocab *v, char *err, zhconv_mark *mark)
 {
+  /* The files every conversion loads must agree with each other; a
+   * domain's file overrides them by design, so it is checked on its own. */
   problem p = {err, mark, NULL};
-  return S_check_conflicts(v, 0, v->count, &p);
+  size_t base = 0;
+  while (base < v->count && !v->domains[v->entries[base].file])
+    base++;
+  int st = S_check_conflicts(v, 0, base, &p);
+  for (size_t from = base; st == ZHCONV_OK && from < v->count;) {
+    size_t to = from;
+    while (to < v->count && v->entries[to].file == v->entries[from].file)
+      to++;
+    st = S_check_conflicts(v, from, to, &p);
+    from = to;
+  }
+  return st;
 }
 
 /* ---- regional evidence (for --detect) ---------------------------------- */

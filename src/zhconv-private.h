@@ -4,6 +4,8 @@
  * zhconv__ prefix (two underscores), which the export filter leaves out.
  *
  * The pipeline, one file per stage:
+ *   scanner.c  cuts a document into prose, kept and dropped spans (with
+ *              frontmatter.c for the front matter); only prose goes on
  *   stream.c   buffers input, validates UTF-8 (utf8.c), finds places where
  *              the text may be cut (keyset.c), drives the stages below
  *   detect.c   decides the source script when it is "auto"
@@ -139,9 +141,15 @@ uint64_t zhconv__hash64(const void *data, size_t len);
 
 typedef struct zhconv__engine zhconv__engine;
 
-/* Open an OpenCC configuration file.  A NULL engine converts nothing: it
- * copies (used when source and target are the same). */
-int zhconv__engine_open(const char *config_path, zhconv__engine **engine, char *err);
+enum { ZHCONV__ENGINE_NATIVE = 0, ZHCONV__ENGINE_OPENCC = 1 };
+
+/* Open an OpenCC configuration file with the native engine (falling back
+ * to libopencc for a chain it cannot read) or with libopencc.  A NULL
+ * engine converts nothing: it copies (used when source and target are the
+ * same). */
+int zhconv__engine_open(const char *config_path, const char *data_dirs, int kind,
+                        zhconv__engine **engine, char *err);
+bool zhconv__engine_is_native(const zhconv__engine *engine);
 void zhconv__engine_close(zhconv__engine *engine);
 /* Convert valid UTF-8 without NUL bytes, appending to out. */
 int zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t len,
@@ -217,10 +225,12 @@ void zhconv__vocab_free(zhconv__vocab *vocab);
 /* Load the built-in vocabulary: its compiled form (vocab/compiled.tsv,
  * made by the build) if the data directories have one, else the files that
  * vocab/index.yaml lists (zhconv__vocab_load_sources). */
-int zhconv__vocab_load_builtin(zhconv__vocab *v, const char *data_dirs, char *err,
-                               zhconv_mark *mark);
-int zhconv__vocab_load_sources(zhconv__vocab *v, const char *data_dirs, char *err,
-                               zhconv_mark *mark);
+int zhconv__vocab_load_builtin(zhconv__vocab *v, const char *data_dirs, const char *domains,
+                               char *err, zhconv_mark *mark);
+/* `domains`: the optional domains to load as well (comma-separated; "*":
+ * all of them; NULL: none).  Their files must come last in the index. */
+int zhconv__vocab_load_sources(zhconv__vocab *v, const char *data_dirs, const char *domains,
+                               char *err, zhconv_mark *mark);
 /* Write the compiled form of everything loaded. */
 int zhconv__vocab_write_compiled(const zhconv__vocab *v, FILE *out);
 /* Load one file (or text named `name`); entries of one file may not
@@ -266,6 +276,82 @@ typedef struct zhconv__punct {
  * (“” ‘’ for hans and cn, 「」 『』 for the others), by nesting depth. */
 void zhconv__punct_apply(zhconv__punct *state, char *text, size_t len, zhconv_variant target);
 
+/* ---- scanner.c: which bytes of a document are prose --------------------- */
+
+enum zhconv__format {
+  ZHCONV__FORMAT_TEXT = 0,      /* all prose but the protection markup */
+  ZHCONV__FORMAT_MARKDOWN = 1,  /* CommonMark, front matter, math */
+  ZHCONV__FORMAT_HTML = 2,
+  ZHCONV__FORMAT_AUTO = 3       /* streams only: Markdown when the input
+                                 * starts with a front matter fence */
+};
+
+/* Parse "text", "markdown", "html" or (with allow_auto) "auto". */
+int zhconv__format_parse(const char *name, bool allow_auto, int *format);
+
+typedef enum zhconv__span {
+  ZHCONV__SPAN_PROSE,  /* to convert */
+  ZHCONV__SPAN_KEEP,   /* to copy byte for byte */
+  ZHCONV__SPAN_DROP    /* to leave out: the -{ and }- of -{text}- */
+} zhconv__span;
+
+typedef struct zhconv__scanner zhconv__scanner;
+
+typedef struct zhconv__scanner_sink {
+  /* Receives the spans in input order; a non-zero return stops the scan
+   * and comes back from zhconv__scanner_feed(). */
+  int (*span)(void *user, zhconv__span kind, const char *text, size_t len);
+  /* A problem that does not stop the document (malformed front matter),
+   * at a position of the input (0-based; column in characters); NULL to
+   * ignore. */
+  void (*warn)(void *user, const char *message, size_t offset, size_t line, size_t column);
+  void *user;
+} zhconv__scanner_sink;
+
+/* A scanner for one format (not AUTO); fields: the front matter keys whose
+ * values are prose, comma-separated, or NULL. */
+int zhconv__scanner_new(int format, const char *fields, zhconv__scanner **scanner);
+void zhconv__scanner_free(zhconv__scanner *scanner);
+/* Forget everything: a new document. */
+void zhconv__scanner_reset(zhconv__scanner *scanner);
+/* Scan text[0, len) and hand spans to the sink.  *consumed receives how
+ * many bytes the scanner took; the caller passes the rest again, with
+ * more input after it.  The spans handed out so far, end to end, are a
+ * prefix of the bytes consumed (a paragraph is held inside the scanner
+ * until it ends); after ZHCONV_END they are all of them.  ZHCONV_FLUSH
+ * hands out a held paragraph (what follows is scanned as its own piece).
+ * The spans do not depend on how the input is divided.  Returns ZHCONV_OK,
+ * ZHCONV_ERR_NOMEM, or the sink's status. */
+int zhconv__scanner_feed(zhconv__scanner *scanner, const char *text, size_t len,
+                         zhconv_directive how, const zhconv__scanner_sink *sink,
+                         size_t *consumed);
+
+/* ---- frontmatter.c: values of chosen keys in front matter ----------------- */
+
+typedef struct zhconv__fm_range {
+  size_t start, end;
+} zhconv__fm_range;
+
+typedef struct zhconv__fm_ranges {
+  zhconv__fm_range *v;
+  size_t count, cap;
+} zhconv__fm_ranges;
+
+typedef struct zhconv__fm_problem {
+  char message[ZHCONV__ERRLEN];
+  size_t offset, line, column;  /* in the text given; column in characters */
+} zhconv__fm_problem;
+
+/* The byte ranges, in order, of the scalar values of the top-level keys
+ * `fields` in front matter text of kind 'y' (YAML: the whole text is
+ * checked, and ZHCONV_ERR_SYNTAX comes back with the problem when it does
+ * not parse) or 't' (TOML: strings of top-level keys only, never an
+ * error). */
+int zhconv__frontmatter_ranges(char kind, const char *text, size_t len, char *const *fields,
+                               size_t nfields, zhconv__fm_ranges *ranges,
+                               zhconv__fm_problem *problem);
+void zhconv__fm_ranges_free(zhconv__fm_ranges *ranges);
+
 /* ---- api.c: the handles ------------------------------------------------ */
 
 enum zhconv__invalid { ZHCONV__INVALID_REJECT, ZHCONV__INVALID_KEEP, ZHCONV__INVALID_REPLACE };
@@ -278,6 +364,10 @@ struct zhconv_options {
   int invalid;
   bool no_vocab;
   bool punct;
+  int engine;                   /* ZHCONV__ENGINE_* */
+  char *domains;                /* optional vocabularies, comma-separated */
+  int format;                   /* ZHCONV__FORMAT_*, not AUTO */
+  char *front_matter;           /* keys whose values are prose, or NULL */
   zhconv__buf vocab_files;      /* NUL-separated: 'f' path or 't' text */
   char error[ZHCONV__ERRLEN];
   bool has_error;
@@ -296,6 +386,8 @@ struct zhconv {
   zhconv__matcher *vocab_hans;  /* terms in Simplified input */
   zhconv__matcher *vocab_hant;  /* terms in Traditional input */
   bool punct;
+  int format;                   /* streams' default ZHCONV__FORMAT_* */
+  char *front_matter;           /* keys whose values are prose, or NULL */
   zhconv__keyset keys;          /* union over chains and vocabulary */
   size_t chunk;                 /* convert when this much text is pending */
 };

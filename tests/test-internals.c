@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "zhconv-private.h"
 #include "tap.h"
 
@@ -41,6 +43,23 @@ test_utf8(void)
   for (size_t i = 0; i < sizeof subparts / sizeof subparts[0]; i++)
     INT_EQ(zhconv__utf8_invalid_length(subparts[i].s, subparts[i].len), subparts[i].sub,
            "maximal subpart %zu", i);
+  /* The fast paths agree with utf8proc on every one-, two- and three-byte
+   * sequence and on every four-byte lead with sample continuations. */
+  int disagree = 0;
+  for (uint32_t v = 0; v < (1u << 24); v++) {
+    unsigned char b[3] = {(unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
+    if (b[0] < 0x80)
+      continue;                     /* ASCII leads are covered above */
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t want = utf8proc_iterate(b, 3, &cp);
+    zhconv__utf8_stop stop;
+    size_t got = zhconv__utf8_scan((const char *)b, 3, &stop);
+    /* Ours scans on after the first character; compare the first step. */
+    size_t first = want > 0 ? (size_t)want : 0;
+    if ((want > 0 && got < first) || (want <= 0 && got != 0))
+      disagree++;
+  }
+  INT_EQ(disagree, 0, "validation agrees with utf8proc on all 3-byte inputs");
   uint32_t cp;
   INT_EQ(zhconv__utf8_decode("漢", &cp), 3, "decode length");
   INT_EQ(cp, 0x6F22, "decode value");

@@ -47,7 +47,7 @@ test_builtin_lint(void)
   zhconv__vocab_new(&v);
   char err[ZHCONV__ERRLEN] = "";
   zhconv_mark mark = {0};
-  int st = zhconv__vocab_load_sources(v, getenv("ZHCONV_DATA_DIR"), err, &mark);
+  int st = zhconv__vocab_load_sources(v, getenv("ZHCONV_DATA_DIR"), NULL, err, &mark);
   INT_EQ(st, ZHCONV_OK, "the built-in vocabulary's YAML files load %s", err);
   OK(zhconv__vocab_size(v) >= 3000, "at least 3,000 entries (%zu)", zhconv__vocab_size(v));
   st = zhconv__vocab_lint(v, err, &mark);
@@ -57,7 +57,7 @@ test_builtin_lint(void)
   /* The compiled form the library starts from says the same. */
   zhconv__vocab *compiled;
   zhconv__vocab_new(&compiled);
-  st = zhconv__vocab_load_builtin(compiled, getenv("ZHCONV_DATA_DIR"), err, &mark);
+  st = zhconv__vocab_load_builtin(compiled, getenv("ZHCONV_DATA_DIR"), NULL, err, &mark);
   INT_EQ(st, ZHCONV_OK, "the compiled vocabulary loads %s", err);
   INT_EQ(zhconv__vocab_size(compiled), zhconv__vocab_size(v), "with as many entries as the sources");
   size_t line1, line2;
