@@ -260,10 +260,10 @@ S_convert_piece(zhconv_stream *s, size_t n)
   while (at < n && st == ZHCONV_OK) {
     const char *target;
     uint32_t entry;
-    size_t len = zhconv__matcher_match(m, text + at, n - at, &target, &entry);
+    size_t step;
+    size_t len = zhconv__matcher_match(m, text + at, n - at, &target, &entry, &step);
     if (len == 0) {
-      uint32_t cp;
-      at += (unsigned char)text[at] < 0x80 ? 1 : zhconv__utf8_decode(text + at, &cp);
+      at += step;
       continue;
     }
     st = zhconv__engine_convert(engine, text + gap, at - gap, &s->out, s->error);

@@ -105,27 +105,6 @@ zhconv__utf8_invalid_length(const char *text, size_t len)
 }
 
 size_t
-zhconv__utf8_decode(const char *text, uint32_t *cp)
-{
-  const unsigned char *s = (const unsigned char *)text;
-  if (s[0] < 0x80) {
-    *cp = s[0];
-    return 1;
-  }
-  if (s[0] < 0xE0) {
-    *cp = ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-    return 2;
-  }
-  if (s[0] < 0xF0) {
-    *cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-    return 3;
-  }
-  *cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
-        ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-  return 4;
-}
-
-size_t
 zhconv__utf8_last_start(const char *text, size_t len)
 {
   const unsigned char *s = (const unsigned char *)text;

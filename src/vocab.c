@@ -536,7 +536,8 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
     return st != ZHCONV_OK ? st : ZHCONV_ERR_SYNTAX;
   }
   size_t first_file = v->nfiles;
-  bool skip = false;  /* the current file serves a domain not asked for */
+  /* Files of a domain not asked for: their entries are skipped. */
+  zhconv__buf skipped = {0};
   char *line = text.data + strlen(COMPILED_MAGIC);
   while (st == ZHCONV_OK && *line) {
     char *next = strchr(line, '\n');
@@ -549,8 +550,11 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
       long file = S_add_file(v, f[1], zhconv__datadir_find(data_dirs, f[1]));
       if (file < 0 || (*f[2] && !(v->domains[file] = strdup(f[2]))))
         st = ZHCONV_ERR_NOMEM;
-      skip = !S_domain_enabled(domains, *f[2] ? f[2] : NULL);
-    } else if (n == 10 && strcmp(f[0], "E") == 0 && skip) {
+      char skip = !S_domain_enabled(domains, *f[2] ? f[2] : NULL);
+      if (st == ZHCONV_OK)
+        st = zhconv__buf_append(&skipped, &skip, 1);
+    } else if (n == 10 && strcmp(f[0], "E") == 0 && strtoul(f[1], NULL, 10) < skipped.len &&
+               skipped.data[strtoul(f[1], NULL, 10)]) {
       /* an entry of a domain not asked for */
     } else if (n == 10 && strcmp(f[0], "E") == 0) {
       entry *e = S_new_entry(v);
@@ -577,6 +581,7 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
       st = ZHCONV_ERR_SYNTAX;
     line = next ? next : line + strlen(line);
   }
+  zhconv__buf_free(&skipped);
   zhconv__buf_free(&text);
   return st;
 }
@@ -664,97 +669,248 @@ S_in_script(int slot, zhconv_variant script)
   return slot == F_TW || slot == F_HK || slot == F_HANT;
 }
 
-/* An open-addressing hash table of byte strings: every form and every
- * proper prefix of a form (at character boundaries), so that a match can
- * be extended one character at a time and stop as soon as nothing longer
- * can match. */
+/* ---- building: a hash table of forms ----------------------------------
+ *
+ * Forms go first into an open-addressing hash table, where a later entry
+ * replaces an earlier one with the same form and conflicts show; the
+ * matcher is then built from the table. */
 typedef struct slot {
   const char *key;     /* NULL: empty */
   uint32_t len;
-  uint32_t entry;      /* the entry whose form this is, or UINT32_MAX for a prefix only */
+  uint32_t entry;      /* the entry whose form this is */
   const char *target;  /* the entry's target form */
 } slot;
 
-struct zhconv__matcher {
+typedef struct table {
   slot *slots;
   size_t mask;
   size_t used;
-  size_t longest;       /* the longest form, in bytes */
-  uint64_t *starts;     /* first code points of forms, one bit each (BMP..plane 2) */
-};
-
-#define START_LIMIT 0x30000
+} table;
 
 static slot *
-S_find(const zhconv__matcher *m, const char *key, size_t len)
+S_find(const table *t, const char *key, size_t len)
 {
-  size_t i = (size_t)zhconv__hash64(key, len) & m->mask;
+  size_t i = (size_t)zhconv__hash64(key, len) & t->mask;
   for (;;) {
-    slot *s = &m->slots[i];
+    slot *s = &t->slots[i];
     if (!s->key || (s->len == len && memcmp(s->key, key, len) == 0))
       return s;
-    i = (i + 1) & m->mask;
+    i = (i + 1) & t->mask;
   }
 }
 
 static int
-S_grow(zhconv__matcher *m)
+S_grow(table *t)
 {
-  size_t cap = m->slots ? (m->mask + 1) * 2 : 1024;
-  slot *old = m->slots;
-  size_t oldcap = old ? m->mask + 1 : 0;
-  m->slots = calloc(cap, sizeof *m->slots);
-  if (!m->slots) {
-    m->slots = old;
+  size_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
+  slot *old = t->slots;
+  size_t oldcap = old ? t->mask + 1 : 0;
+  t->slots = calloc(cap, sizeof *t->slots);
+  if (!t->slots) {
+    t->slots = old;
     return ZHCONV_ERR_NOMEM;
   }
-  m->mask = cap - 1;
+  t->mask = cap - 1;
   for (size_t i = 0; i < oldcap; i++)
     if (old[i].key)
-      *S_find(m, old[i].key, old[i].len) = old[i];
+      *S_find(t, old[i].key, old[i].len) = old[i];
   free(old);
   return ZHCONV_OK;
 }
 
-/* Insert key (and its prefixes); a later entry replaces an earlier one. */
+/* Insert or replace key. */
 static int
-S_insert(zhconv__matcher *m, const char *key, uint32_t entry_index, const char *target)
+S_insert(table *t, const char *key, uint32_t entry_index, const char *target)
 {
+  if ((!t->slots || (t->used + 1) * 2 > t->mask + 1) && S_grow(t) != ZHCONV_OK)
+    return ZHCONV_ERR_NOMEM;
   size_t len = strlen(key);
-  for (size_t end = 0; end < len;) {
-    uint32_t cp;
-    end += zhconv__utf8_decode(key + end, &cp);
-    if ((m->used + 1) * 2 > m->mask + 1 && S_grow(m) != ZHCONV_OK)
-      return ZHCONV_ERR_NOMEM;
-    slot *s = S_find(m, key, end);
-    if (!s->key) {
-      s->key = key;
-      s->len = (uint32_t)end;
-      s->entry = UINT32_MAX;
-      m->used++;
-    }
-    if (end == len) {
-      s->entry = entry_index;
-      s->target = target;
-    }
+  slot *s = S_find(t, key, len);
+  if (!s->key) {
+    s->key = key;
+    s->len = (uint32_t)len;
+    t->used++;
   }
-  uint32_t first;
-  zhconv__utf8_decode(key, &first);
-  if (first < START_LIMIT)
-    m->starts[first >> 6] |= (uint64_t)1 << (first & 63);
-  if (len > m->longest)
-    m->longest = len;
+  s->entry = entry_index;
+  s->target = target;
   return ZHCONV_OK;
 }
+
+/* ---- matching: a trie over code points ---------------------------------
+ *
+ * The first character is looked up in pages of 256 code points (below
+ * U+30000, where all Han characters are); each node's children are sorted
+ * by code point and searched by bisection.  Most positions of a text stop
+ * at the first lookup. */
+
+#define PAGES (0x30000 >> 8)
+#define NONE UINT32_MAX
+
+typedef struct tnode {
+  uint32_t child;       /* its children: child_cp/child_node[child .. child + nchild) */
+  uint32_t nchild;
+  uint32_t entry;       /* NONE: no form ends here */
+  const char *target;
+} tnode;
+
+struct zhconv__matcher {
+  uint32_t *pages[PAGES];  /* first code point -> node + 1 */
+  tnode *nodes;
+  size_t nnodes;
+  uint32_t *child_cp;
+  uint32_t *child_node;
+  size_t nchildren;
+};
 
 void
 zhconv__matcher_free(zhconv__matcher *m)
 {
   if (!m)
     return;
-  free(m->slots);
-  free(m->starts);
+  for (size_t i = 0; i < PAGES; i++)
+    free(m->pages[i]);
+  free(m->nodes);
+  free(m->child_cp);
+  free(m->child_node);
   free(m);
+}
+
+/* While building, each node keeps its children in a growable array. */
+typedef struct building {
+  tnode *nodes;
+  size_t nnodes, cap;
+  uint32_t **kids;      /* per node: pairs (cp, node), sorted by cp */
+  size_t *nkids, *capkids;
+} building;
+
+static long
+S_new_node(building *b)
+{
+  if (b->nnodes == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 1024;
+    tnode *nodes = realloc(b->nodes, cap * sizeof *nodes);
+    uint32_t **kids = realloc(b->kids, cap * sizeof *kids);
+    size_t *nkids = realloc(b->nkids, cap * sizeof *nkids);
+    size_t *capkids = realloc(b->capkids, cap * sizeof *capkids);
+    if (nodes) b->nodes = nodes;
+    if (kids) b->kids = kids;
+    if (nkids) b->nkids = nkids;
+    if (capkids) b->capkids = capkids;
+    if (!nodes || !kids || !nkids || !capkids)
+      return -1;
+    b->cap = cap;
+  }
+  size_t n = b->nnodes++;
+  b->nodes[n] = (tnode){0, 0, NONE, NULL};
+  b->kids[n] = NULL;
+  b->nkids[n] = b->capkids[n] = 0;
+  return (long)n;
+}
+
+/* The child of node for cp, made if absent; -1 when memory is short. */
+static long
+S_child(building *b, size_t node, uint32_t cp)
+{
+  size_t lo = 0, hi = b->nkids[node];
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    uint32_t c = b->kids[node][2 * mid];
+    if (c == cp)
+      return b->kids[node][2 * mid + 1];
+    if (c < cp)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  long child = S_new_node(b);
+  if (child < 0)
+    return -1;
+  if (b->nkids[node] == b->capkids[node]) {
+    size_t cap = b->capkids[node] ? b->capkids[node] * 2 : 2;
+    uint32_t *k = realloc(b->kids[node], cap * 2 * sizeof *k);
+    if (!k)
+      return -1;
+    b->kids[node] = k;
+    b->capkids[node] = cap;
+  }
+  uint32_t *k = b->kids[node];
+  memmove(k + 2 * lo + 2, k + 2 * lo, (b->nkids[node] - lo) * 2 * sizeof *k);
+  k[2 * lo] = cp;
+  k[2 * lo + 1] = (uint32_t)child;
+  b->nkids[node]++;
+  return child;
+}
+
+/* Build the trie of every form in table t. */
+static zhconv__matcher *
+S_matcher_from(const table *t)
+{
+  zhconv__matcher *m = calloc(1, sizeof *m);
+  building b = {0};
+  bool ok = m != NULL;
+  for (size_t i = 0; ok && t->slots && i <= t->mask; i++) {
+    const slot *s = &t->slots[i];
+    if (!s->key)
+      continue;
+    uint32_t cp;
+    size_t at = zhconv__utf8_decode(s->key, &cp);
+    if (cp >= 0x30000)
+      continue;  /* no Han form starts there; such a form is never looked for */
+    uint32_t **page = &m->pages[cp >> 8];
+    if (!*page && !(*page = calloc(256, sizeof **page))) {
+      ok = false;
+      break;
+    }
+    long node = (long)(*page)[cp & 255] - 1;
+    if (node < 0) {
+      if ((node = S_new_node(&b)) < 0) {
+        ok = false;
+        break;
+      }
+      (*page)[cp & 255] = (uint32_t)node + 1;
+    }
+    while (at < s->len && node >= 0) {
+      at += zhconv__utf8_decode(s->key + at, &cp);
+      node = S_child(&b, (size_t)node, cp);
+    }
+    if (node < 0) {
+      ok = false;
+      break;
+    }
+    b.nodes[node].entry = s->entry;
+    b.nodes[node].target = s->target;
+  }
+  /* Flatten the children into two arrays. */
+  size_t total = 0;
+  for (size_t n = 0; ok && n < b.nnodes; n++)
+    total += b.nkids[n];
+  if (ok) {
+    m->child_cp = malloc((total ? total : 1) * sizeof *m->child_cp);
+    m->child_node = malloc((total ? total : 1) * sizeof *m->child_node);
+    ok = m->child_cp && m->child_node;
+  }
+  for (size_t n = 0, at = 0; ok && n < b.nnodes; n++) {
+    b.nodes[n].child = (uint32_t)at;
+    b.nodes[n].nchild = (uint32_t)b.nkids[n];
+    for (size_t k = 0; k < b.nkids[n]; k++, at++) {
+      m->child_cp[at] = b.kids[n][2 * k];
+      m->child_node[at] = b.kids[n][2 * k + 1];
+    }
+  }
+  for (size_t n = 0; n < b.nnodes; n++)
+    free(b.kids[n]);
+  free(b.kids);
+  free(b.nkids);
+  free(b.capkids);
+  if (!ok) {
+    free(b.nodes);
+    zhconv__matcher_free(m);
+    return NULL;
+  }
+  m->nodes = b.nodes;
+  m->nnodes = b.nnodes;
+  m->nchildren = total;
+  return m;
 }
 
 int
@@ -762,70 +918,72 @@ zhconv__matcher_new(const zhconv__vocab *v, zhconv_variant source_script, zhconv
                     zhconv__matcher **out)
 {
   *out = NULL;
-  zhconv__matcher *m = calloc(1, sizeof *m);
-  if (!m || !(m->starts = calloc(START_LIMIT / 64, sizeof(uint64_t))) || S_grow(m) != ZHCONV_OK) {
-    zhconv__matcher_free(m);
-    return ZHCONV_ERR_NOMEM;
-  }
+  table t = {0};
+  int st = ZHCONV_OK;
   bool regional = target == ZHCONV_CN || target == ZHCONV_TW || target == ZHCONV_HK;
-  for (size_t i = 0; i < v->count; i++) {
+  for (size_t i = 0; i < v->count && st == ZHCONV_OK; i++) {
     const entry *e = &v->entries[i];
     const char *to = S_target_form(e, target);
     if (!to || (e->scope == ZHCONV__SCOPE_REGIONAL && !regional))
       continue;
-    for (int f = 0; f < NFORMS; f++)
-      if (e->forms[f] && S_in_script(f, source_script) &&
-          S_insert(m, e->forms[f], (uint32_t)i, to) != ZHCONV_OK) {
-        zhconv__matcher_free(m);
-        return ZHCONV_ERR_NOMEM;
-      }
+    for (int f = 0; f < NFORMS && st == ZHCONV_OK; f++)
+      if (e->forms[f] && S_in_script(f, source_script))
+        st = S_insert(&t, e->forms[f], (uint32_t)i, to);
   }
-  *out = m;
-  return ZHCONV_OK;
+  if (st == ZHCONV_OK && !(*out = S_matcher_from(&t)))
+    st = ZHCONV_ERR_NOMEM;
+  free(t.slots);
+  return st;
 }
 
 size_t
 zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
-                      const char **target, uint32_t *entry_index)
+                      const char **target, uint32_t *entry_index, size_t *char_len)
 {
   uint32_t cp;
-  if ((unsigned char)text[0] < 0x80)
-    cp = (unsigned char)text[0];
-  else
-    zhconv__utf8_decode(text, &cp);
-  if (cp >= START_LIMIT || !((m->starts[cp >> 6] >> (cp & 63)) & 1))
+  size_t at = zhconv__utf8_decode(text, &cp);
+  *char_len = at;
+  const uint32_t *page = cp < 0x30000 ? m->pages[cp >> 8] : NULL;
+  if (!page || !page[cp & 255])
     return 0;
-  size_t best = 0, end = 0, limit = len < m->longest ? len : m->longest;
-  while (end < limit) {
-    uint32_t next;
-    end += zhconv__utf8_decode(text + end, &next);
-    if (end > limit)
-      break;
-    const slot *s = S_find(m, text, end);
-    if (!s->key)
-      break;
-    if (s->entry != UINT32_MAX) {
-      best = end;
-      *target = s->target;
-      *entry_index = s->entry;
+  const tnode *node = &m->nodes[page[cp & 255] - 1];
+  size_t best = 0;
+  for (;;) {
+    if (node->entry != NONE) {
+      best = at;
+      *target = node->target;
+      *entry_index = node->entry;
     }
+    if (!node->nchild || at >= len)
+      return best;
+    size_t n = zhconv__utf8_decode(text + at, &cp);
+    if (at + n > len)
+      return best;
+    const uint32_t *cps = m->child_cp + node->child;
+    size_t lo = 0, hi = node->nchild;
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (cps[mid] < cp)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo == node->nchild || cps[lo] != cp)
+      return best;
+    node = &m->nodes[m->child_node[node->child + lo]];
+    at += n;
   }
-  return best;
 }
 
 void
 zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks)
 {
-  for (size_t i = 0; i <= m->mask; i++) {
-    const slot *s = &m->slots[i];
-    if (!s->key || s->entry == UINT32_MAX)
-      continue;
-    for (size_t at = 0; at < s->len;) {
-      uint32_t cp;
-      at += zhconv__utf8_decode(s->key + at, &cp);
-      zhconv__keyset_add_char(ks, cp);
-    }
-  }
+  for (size_t page = 0; page < PAGES; page++)
+    for (size_t i = 0; m->pages[page] && i < 256; i++)
+      if (m->pages[page][i])
+        zhconv__keyset_add_char(ks, (uint32_t)(page << 8 | i));
+  for (size_t i = 0; i < m->nchildren; i++)
+    zhconv__keyset_add_char(ks, m->child_cp[i]);
 }
 
 /* ---- consistency -------------------------------------------------------- */
@@ -842,13 +1000,8 @@ S_check_conflicts(const zhconv__vocab *v, size_t from, size_t to, problem *p)
   sub.count = to - from;
   for (size_t t = 0; t < sizeof S_targets / sizeof S_targets[0]; t++)
     for (int script = ZHCONV_HANS; script <= ZHCONV_HANT; script++) {
-      zhconv__matcher *m = calloc(1, sizeof *m);
-      if (!m || !(m->starts = calloc(START_LIMIT / 64, sizeof(uint64_t))) ||
-          S_grow(m) != ZHCONV_OK) {
-        zhconv__matcher_free(m);
-        return ZHCONV_ERR_NOMEM;
-      }
-      int st = ZHCONV_OK;
+      table tab = {0};
+      int st = S_grow(&tab);
       for (size_t i = 0; i < sub.count && st == ZHCONV_OK; i++) {
         const entry *e = &sub.entries[i];
         const char *target = S_target_form(e, S_targets[t]);
@@ -857,8 +1010,8 @@ S_check_conflicts(const zhconv__vocab *v, size_t from, size_t to, problem *p)
         for (int f = 0; f < NFORMS && st == ZHCONV_OK; f++) {
           if (!e->forms[f] || !S_in_script(f, (zhconv_variant)script))
             continue;
-          const slot *s = S_find(m, e->forms[f], strlen(e->forms[f]));
-          if (s->key && s->entry != UINT32_MAX && strcmp(s->target, target) != 0) {
+          const slot *s = S_find(&tab, e->forms[f], strlen(e->forms[f]));
+          if (s->key && strcmp(s->target, target) != 0) {
             const entry *other = &sub.entries[s->entry];
             char what[ZHCONV__ERRLEN];
             snprintf(what, sizeof what, "'%s' becomes '%s' for %s here, '%s' at %s:%u",
@@ -867,11 +1020,11 @@ S_check_conflicts(const zhconv__vocab *v, size_t from, size_t to, problem *p)
             yaml_mark_t at = {0, e->line - 1, e->column - 1};
             p->file = v->files[e->file];
             st = S_problem(p, ZHCONV_ERR_SYNTAX, at, _("conflicting entries: %s"), what);
-          } else if (S_insert(m, e->forms[f], (uint32_t)i, target) != ZHCONV_OK)
+          } else if (S_insert(&tab, e->forms[f], (uint32_t)i, target) != ZHCONV_OK)
             st = ZHCONV_ERR_NOMEM;
         }
       }
-      zhconv__matcher_free(m);
+      free(tab.slots);
       if (st != ZHCONV_OK)
         return st;
     }
@@ -925,32 +1078,29 @@ zhconv__vocab_region_evidence(const zhconv__vocab *v, const char *text, size_t l
    * differs, and the other way round. */
   static const char *const region_names[3] = {"cn", "tw", "hk"};
   counts[0] = counts[1] = counts[2] = 0;
-  zhconv__matcher *m = calloc(1, sizeof *m);
-  if (!m || !(m->starts = calloc(START_LIMIT / 64, sizeof(uint64_t))) || S_grow(m) != ZHCONV_OK) {
-    zhconv__matcher_free(m);
-    return ZHCONV_ERR_NOMEM;
-  }
+  table t = {0};
   int st = ZHCONV_OK;
   for (size_t i = 0; i < v->count && st == ZHCONV_OK; i++) {
     const entry *e = &v->entries[i];
     if (e->forms[F_TW] && e->forms[F_HK] && strcmp(e->forms[F_TW], e->forms[F_HK]) != 0) {
-      st = S_insert(m, e->forms[F_TW], (uint32_t)i, region_names[1]);
+      st = S_insert(&t, e->forms[F_TW], (uint32_t)i, region_names[1]);
       if (st == ZHCONV_OK)
-        st = S_insert(m, e->forms[F_HK], (uint32_t)i, region_names[2]);
+        st = S_insert(&t, e->forms[F_HK], (uint32_t)i, region_names[2]);
     }
   }
-  for (size_t at = 0; st == ZHCONV_OK && at < len;) {
+  zhconv__matcher *m = st == ZHCONV_OK ? S_matcher_from(&t) : NULL;
+  free(t.slots);
+  if (!m)
+    return st != ZHCONV_OK ? st : ZHCONV_ERR_NOMEM;
+  for (size_t at = 0; at < len;) {
     const char *region;
     uint32_t index;
-    size_t n = zhconv__matcher_match(m, text + at, len - at, &region, &index);
-    if (n) {
+    size_t step;
+    size_t n = zhconv__matcher_match(m, text + at, len - at, &region, &index, &step);
+    if (n)
       counts[region == region_names[1] ? 1 : 2]++;
-      at += n;
-    } else {
-      uint32_t cp;
-      at += zhconv__utf8_decode(text + at, &cp);
-    }
+    at += n ? n : step;
   }
   zhconv__matcher_free(m);
-  return st;
+  return ZHCONV_OK;
 }

@@ -79,8 +79,28 @@ size_t zhconv__utf8_scan(const char *s, size_t len, zhconv__utf8_stop *stop);
 /* The length of the maximal invalid subpart at s (at least 1): the bytes
  * that a decoder replaces by one U+FFFD. */
 size_t zhconv__utf8_invalid_length(const char *s, size_t len);
-/* Decode the valid character at s; returns its length. */
-size_t zhconv__utf8_decode(const char *s, uint32_t *cp);
+/* Decode the valid character at s; returns its length.  Inline: every
+ * stage calls it per character. */
+static inline size_t
+zhconv__utf8_decode(const char *text, uint32_t *cp)
+{
+  const unsigned char *s = (const unsigned char *)text;
+  if (s[0] < 0x80) {
+    *cp = s[0];
+    return 1;
+  }
+  if (s[0] < 0xE0) {
+    *cp = ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+    return 2;
+  }
+  if (s[0] < 0xF0) {
+    *cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    return 3;
+  }
+  *cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+        ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+  return 4;
+}
 /* Encode a code point (below U+110000) into out[0..4); returns the length. */
 size_t zhconv__utf8_encode(uint32_t cp, char *out);
 /* The start of the last character in the valid text s[0..len). */
@@ -259,9 +279,10 @@ int zhconv__matcher_new(const zhconv__vocab *v, zhconv_variant source_script,
                         zhconv_variant target, zhconv__matcher **matcher);
 void zhconv__matcher_free(zhconv__matcher *matcher);
 /* The length of the longest form at the start of text[0..len) (a whole
- * number of characters), or 0; sets the target form and the entry. */
+ * number of characters), or 0; sets the target form and the entry, and
+ * *char_len to the length of the first character (the step on no match). */
 size_t zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
-                             const char **target, uint32_t *entry);
+                             const char **target, uint32_t *entry, size_t *char_len);
 /* Mark the characters of every form as key characters (see keyset.c). */
 void zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks);
 

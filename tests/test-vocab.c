@@ -66,6 +66,20 @@ test_builtin_lint(void)
   OK(line1 == line2 && strcmp(strrchr(f1, '/'), strrchr(f2, '/')) == 0,
      "an entry keeps its file and line (%s:%zu)", strrchr(f2, '/') + 1, line2);
   zhconv__vocab_free(compiled);
+  /* A domain's file loads only when asked for, and adds to the rest. */
+  zhconv__vocab *software;
+  zhconv__vocab_new(&software);
+  st = zhconv__vocab_load_builtin(software, getenv("ZHCONV_DATA_DIR"), "software", err, &mark);
+  INT_EQ(st, ZHCONV_OK, "--domain=software loads %s", err);
+  OK(zhconv__vocab_size(software) > zhconv__vocab_size(v), "and adds entries (%zu > %zu)",
+     zhconv__vocab_size(software), zhconv__vocab_size(v));
+  zhconv__vocab_free(software);
+  zhconv__vocab *unknown;
+  zhconv__vocab_new(&unknown);
+  st = zhconv__vocab_load_builtin(unknown, getenv("ZHCONV_DATA_DIR"), "software,poetry", err, &mark);
+  INT_EQ(st, ZHCONV_ERR_ARG, "an unknown domain is refused");
+  OK(strstr(err, "poetry") != NULL, "... by name: %s", err);
+  zhconv__vocab_free(unknown);
   zhconv__vocab_free(v);
 }
 
