@@ -6,7 +6,8 @@ set -e
 cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake libtool gettext autopoint help2man
-  pkg-config libopencc-dev libopencc-data opencc libutf8proc-dev libyaml-dev"
+  pkg-config libopencc-dev libopencc-data opencc libutf8proc-dev libyaml-dev
+  libcmark-dev parallel"
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
 if ! dpkg -s $PACKAGES >/dev/null 2>&1; then

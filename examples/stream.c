@@ -36,8 +36,11 @@ main(int argc, char **argv)
   }
   zhconv_options_free(options);
 
-  /* A stream per text.  Small buffers on purpose: any size works. */
+  /* A stream per text.  Small buffers on purpose: any size works.  "auto":
+   * Markdown when the text starts with front matter (as zhconv reads its
+   * standard input), else text. */
   zhconv_stream *stream = zhconv_stream_new(converter);
+  zhconv_stream_set_format(stream, "auto");
   char in_buf[5], out_buf[7];
   size_t n;
   do {

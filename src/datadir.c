@@ -55,9 +55,11 @@ zhconv__read_file(const char *path, zhconv__buf *out)
   for (;;) {
     if ((st = zhconv__buf_reserve(out, 65536)) != ZHCONV_OK)
       break;
-    size_t n = fread(out->data + out->len, 1, out->cap - out->len, f);
+    size_t want = out->cap - out->len;
+    size_t n = fread(out->data + out->len, 1, want, f);
     out->len += n;
-    if (n == 0) {
+    /* A short read is the end or an error: no need to grow and look again. */
+    if (n < want) {
       if (ferror(f))
         st = ZHCONV_ERR_IO;
       break;
@@ -79,8 +81,9 @@ zhconv__hash64(const void *data, size_t len)
   return h;
 }
 
-/* zhconv__hash64 of a whole file, mapped rather than read when it can be
- * (fresh memory is what costs most in reading a large file once). */
+/* zhconv__hash64 of a whole file; a large one is mapped rather than read
+ * (fresh memory is what costs most in reading a large file once; mapping
+ * and unmapping cost more for a small one). */
 static int
 S_hash_file(const char *path, uint64_t *hash)
 {
@@ -88,7 +91,7 @@ S_hash_file(const char *path, uint64_t *hash)
   if (fd < 0)
     return ZHCONV_ERR_IO;
   struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 256 * 1024 &&
       (uint64_t)st.st_size < SIZE_MAX) {
     int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE

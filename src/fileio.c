@@ -30,12 +30,21 @@ cli_error(const cli_context *ctx, const char *fmt, ...)
     return;
   va_list ap;
   fflush(stdout);
+  /* One message at a time (batch workers), over any progress line. */
+  flockfile(stderr);
+  if (cli_progress_line) {
+    fputs("\r\033[K", stderr);
+    cli_progress_line = 0;
+  }
   fputs("zhconv: ", stderr);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
+  funlockfile(stderr);
 }
+
+volatile int cli_progress_line;
 
 /* ---- temporary files and signals ------------------------------------- */
 
@@ -161,6 +170,9 @@ cli_format_for(const cli_context *ctx, const char *path)
 {
   if (ctx->format && strcmp(ctx->format, "auto") != 0)
     return ctx->format;
+  /* --config is exactly `opencc -c`: text, unless asked otherwise. */
+  if (ctx->opencc)
+    return "text";
   if (strcmp(path, "-") == 0)
     return "auto";
   static const char *const ext[][2] = {
@@ -252,6 +264,13 @@ done:
   return ok;
 }
 
+bool
+cli_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
+         const char *out_name)
+{
+  return S_pump(ctx, in_fd, in_name, out_fd, out_name);
+}
+
 /* Copy a finished temporary file to out_fd. */
 static bool
 S_copy_out(const cli_context *ctx, int fd, int out_fd, const char *out_name)
@@ -341,6 +360,14 @@ cli_convert_in_place(const cli_context *ctx, const char *path)
   }
   if (ok && fchown(out_fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) {
     cli_error(ctx, "%s: %s", path, strerror(errno));
+    ok = false;
+  }
+  /* The file must still be the one that was read: renaming over a file
+   * removed meanwhile would bring it back, over one replaced meanwhile
+   * would destroy the newer text. */
+  struct stat now;
+  if (ok && (stat(path, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino)) {
+    cli_error(ctx, _("%s: removed or replaced while being converted; not rewritten"), path);
     ok = false;
   }
   if (!ok) {

@@ -105,7 +105,7 @@ S_yaml(const char *text, size_t len, char *const *fields, size_t nfields,
       }
       yaml_mark_t at = parser.problem_mark;
       if (parser.context)
-        zhconv__errorf(problem->message, "%s %s", parser.context,
+        zhconv__errorf(problem->message, "%s, %s", parser.context,
                        parser.problem ? parser.problem : "");
       else
         zhconv__errorf(problem->message, "%s", parser.problem ? parser.problem : "");

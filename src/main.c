@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -16,6 +17,8 @@ enum {
   OPT_FORMAT = 256, OPT_INVALID, OPT_DATA_DIR, OPT_HELP, OPT_VERSION, OPT_BUFFER_SIZE,
   OPT_VOCAB, OPT_NO_VOCAB, OPT_PUNCT, OPT_DETECT, OPT_EXPLAIN, OPT_PROTECT, OPT_ENGINE,
   OPT_DOMAIN, OPT_FRONT_MATTER,
+  OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SKIP_EXISTING, OPT_CONVERT_NAMES, OPT_DRY_RUN,
+  OPT_HIDDEN, OPT_FOLLOW,
 };
 
 static const struct option S_long_options[] = {
@@ -27,6 +30,15 @@ static const struct option S_long_options[] = {
   {"invalid", required_argument, NULL, OPT_INVALID},
   {"output", required_argument, NULL, 'o'},
   {"in-place", no_argument, NULL, 'i'},
+  {"output-dir", required_argument, NULL, 'O'},
+  {"jobs", required_argument, NULL, 'j'},
+  {"progress", no_argument, NULL, OPT_PROGRESS},
+  {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+  {"skip-existing", no_argument, NULL, OPT_SKIP_EXISTING},
+  {"convert-names", no_argument, NULL, OPT_CONVERT_NAMES},
+  {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+  {"hidden", no_argument, NULL, OPT_HIDDEN},
+  {"follow", no_argument, NULL, OPT_FOLLOW},
   {"data-dir", required_argument, NULL, OPT_DATA_DIR},
   {"vocab", required_argument, NULL, OPT_VOCAB},
   {"no-vocab", no_argument, NULL, OPT_NO_VOCAB},
@@ -74,12 +86,12 @@ S_help(void)
            "  -c, --config=CONFIG    run an OpenCC configuration (a name such as tw2sp, or\n"
            "                           a JSON file) exactly as 'opencc -c' does\n"
            "      --format=FORMAT    input format: auto (the default: markdown for .md,\n"
-           "                           .markdown and .mdx, html for .html and .htm, on\n"
-           "                           standard input markdown when it starts with front\n"
-           "                           matter, else text), text, markdown or html; only\n"
-           "                           prose is converted, code and markup are kept\n"
-           "      --front-matter=KEYS  convert the values of these front matter keys\n"
-           "                           (e.g. title,summary); by default it is kept\n"
+           "                           .markdown and .mdx files, html for .html and .htm,\n"
+           "                           markdown on standard input that starts with front\n"
+           "                           matter, text otherwise and with --config), text,\n"
+           "                           markdown or html; only prose is converted\n"
+           "      --front-matter=KEYS  also convert the values of these front matter\n"
+           "                           keys (e.g. title,summary); otherwise it is kept\n"
            "      --invalid=MODE     bytes that are not UTF-8: reject (the default: stop\n"
            "                           with an error, write nothing for that input),\n"
            "                           keep (copy them) or replace (write U+FFFD)\n"
@@ -102,6 +114,20 @@ S_help(void)
            "                           replaced only when every input converted\n"
            "  -i, --in-place         rewrite each FILE with its conversion\n"
            "  -q, --quiet, --silent  print no diagnostics\n"
+           "\n"));
+  printf(_("Batch (files and directory trees; with -O, or -i on a directory):\n"
+           "  -O, --output-dir=DIR   mirror each PATH under DIR: .txt, .text, .md,\n"
+           "                           .markdown, .mdx, .html and .htm files converted,\n"
+           "                           every other file copied byte for byte\n"
+           "  -j, --jobs=N           N files at a time (default: the number of CPUs)\n"
+           "      --progress         show progress on standard error (the default\n"
+           "                           when it is a terminal); --no-progress: never\n"
+           "      --skip-existing    skip every output that exists (by default only\n"
+           "                           outputs not older than their input are skipped)\n"
+           "      --convert-names    convert file and directory names too\n"
+           "      --dry-run          list what would be done, and do nothing\n"
+           "      --hidden           include hidden files and directories (.git ...)\n"
+           "      --follow           descend symbolic links to directories\n"
            "\n"));
   printf(_("Other:\n"
            "      --engine=ENGINE    native (the default: OpenCC's results, much faster)\n"
@@ -158,6 +184,8 @@ main(int argc, char **argv)
   const char *invalid = "reject", *data_dir = getenv("ZHCONV_DATA_DIR"), *engine = "native";
   const char *domain = NULL, *front_matter = NULL;
   bool in_place = false, no_vocab = false, punct = false, detect = false, explain = false;
+  cli_batch_options batch = {NULL, false, 0, -1, false, false, false, false, false};
+  bool batch_only = false;   /* an option that means a batch run */
   char **vocabs = calloc((size_t)argc, sizeof *vocabs);
   char **protects = calloc((size_t)argc, sizeof *protects);
   if (!vocabs || !protects) {
@@ -165,10 +193,10 @@ main(int argc, char **argv)
     return EXIT_TROUBLE;
   }
   int nvocabs = 0, nprotects = 0;
-  cli_context ctx = {NULL, zhconv_stream_in_size(), true, false, false};
+  cli_context ctx = {NULL, zhconv_stream_in_size(), true, false, false, NULL, false};
 
   int c;
-  while ((c = getopt_long(argc, argv, "t:f:c:o:iq", S_long_options, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "t:f:c:o:iqO:j:", S_long_options, NULL)) != -1) {
     switch (c) {
     case 't': to = optarg; break;
     case 'f': from = optarg; break;
@@ -176,6 +204,23 @@ main(int argc, char **argv)
     case 'o': output = optarg; break;
     case 'i': in_place = true; break;
     case 'q': ctx.quiet = true; break;
+    case 'O': batch.outdir = optarg; break;
+    case 'j': {
+      char *end;
+      long n = strtol(optarg, &end, 10);
+      if (*end || end == optarg || n < 1 || n > 1024)
+        S_usage_error(_("invalid number of jobs '%s' (1 to 1024)"), optarg);
+      batch.jobs = (int)n;
+      batch_only = true;
+      break;
+    }
+    case OPT_PROGRESS: batch.progress = 1; batch_only = true; break;
+    case OPT_NO_PROGRESS: batch.progress = 0; batch_only = true; break;
+    case OPT_SKIP_EXISTING: batch.skip_existing = true; batch_only = true; break;
+    case OPT_CONVERT_NAMES: batch.convert_names = true; batch_only = true; break;
+    case OPT_DRY_RUN: batch.dry_run = true; batch_only = true; break;
+    case OPT_HIDDEN: batch.hidden = true; batch_only = true; break;
+    case OPT_FOLLOW: batch.follow = true; batch_only = true; break;
     case OPT_INVALID: invalid = optarg; break;
     case OPT_DATA_DIR: data_dir = optarg; break;
     case OPT_VOCAB: vocabs[nvocabs++] = optarg; break;
@@ -227,6 +272,22 @@ main(int argc, char **argv)
     S_usage_error("%s", _("no target given: use --to=hans, hant, cn, tw or hk"));
   if (in_place && output)
     S_usage_error("%s", _("--in-place cannot be combined with --output"));
+  if (batch.outdir && (output || in_place || detect))
+    S_usage_error("%s", _("--output-dir cannot be combined with --output, --in-place or --detect"));
+  if (batch.outdir && !*batch.outdir)
+    S_usage_error("%s", _("--output-dir needs a directory name"));
+  if (batch.outdir && nfiles == 0)
+    S_usage_error("%s", _("--output-dir needs at least one PATH"));
+  for (int i = 0; batch.outdir && i < nfiles; i++)
+    if (strcmp(files[i], "-") == 0)
+      S_usage_error("%s", _("--output-dir cannot take standard input"));
+  if (batch_only && !batch.outdir && !in_place)
+    S_usage_error("%s", _("--jobs, --progress, --skip-existing, --convert-names, --dry-run, "
+                          "--hidden and --follow need --output-dir or --in-place"));
+  if (in_place && batch.convert_names)
+    S_usage_error("%s", _("--convert-names needs --output-dir"));
+  if (in_place && batch.skip_existing)
+    S_usage_error("%s", _("--skip-existing needs --output-dir"));
   if (in_place && nfiles == 0)
     S_usage_error("%s", _("--in-place needs at least one FILE"));
   for (int i = 0; in_place && i < nfiles; i++)
@@ -275,6 +336,7 @@ main(int argc, char **argv)
   zhconv_options_free(opts);
   ctx.converter = z;
   ctx.explain = explain;
+  ctx.opencc = config != NULL;
   /* Nothing can fail on the input side when invalid bytes are kept or
    * replaced, so output may stream straight out. */
   ctx.hold_output = strcmp(invalid, "reject") == 0;
@@ -284,6 +346,22 @@ main(int argc, char **argv)
   if (nfiles == 0) {
     files = stdin_only;
     nfiles = 1;
+  }
+  /* -i on a directory, or with a batch option, is a batch run too. */
+  bool run_batch = batch.outdir != NULL || (in_place && batch_only);
+  for (int i = 0; in_place && !run_batch && i < nfiles; i++) {
+    struct stat st;
+    run_batch = stat(files[i], &st) == 0 && S_ISDIR(st.st_mode);
+  }
+  if (run_batch) {
+    batch.in_place = in_place;
+    if (batch.jobs == 0) {
+      long n = sysconf(_SC_NPROCESSORS_ONLN);
+      batch.jobs = n < 1 ? 1 : n > 64 ? 64 : (int)n;
+    }
+    int st = cli_batch(&ctx, &batch, files, nfiles);
+    zhconv_free(z);
+    return st;
   }
   bool ok = true;
   if (detect)

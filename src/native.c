@@ -19,8 +19,8 @@
  * The dictionaries are read as text: a text dictionary directly, a binary
  * one (.ocd2) through the copy that the build exported (see keyset.c and
  * zhconv__exported_copy).  The file stays mapped; a dictionary is an array
- * of 12-byte records (where the key is in the file, its second character,
- * the lengths), grouped by first character and, within a group, ordered by
+ * of 8-byte records (its second character, its length, where it is in the
+ * file), grouped by first character and, within a group, ordered by
  * second character and then longest first.  A match looks up the group of
  * the first character, the run of its second, and compares the rest of
  * each key in turn: the first that fits is the longest.  A filter of the
@@ -31,7 +31,8 @@
  *
  * Each part of the chain (the segmentation, each conversion) is compiled
  * into one table from a character to what happens where it starts (a
- * 32-bit entry, in pages of 256 characters):
+ * 32-bit entry; the table keeps, per block of 256 characters, the rank of
+ * each character that has one, and the entries, in order):
  *   0        nothing: no key of any member starts with it;
  *   INLINE   a one-character key that starts no longer key, whose value
  *            has at most 3 bytes (and no earlier member knows the
@@ -80,16 +81,19 @@ typedef unsigned char uchar;
 #define WALK1_MEMBERS 8
 #define MAX_GROUPS ((uint32_t)1 << 25)
 
-/* A key: where it is in the text (its value follows the tab after it), its
- * second character (0: it has one), the lengths in bytes. */
-typedef struct nrec {
-  uint32_t key;
-  uint32_t cp2;
-  uint16_t key_len, value_len;
-} nrec;
+/* A key: its second character (0 for a one-character key), 2047 - its
+ * length in bytes, and where it is in the text (its value follows the tab
+ * after it), from the high bits down, so that records sort as integers. */
+typedef uint64_t nrec;
+#define REC(cp2, len, off) ((uint64_t)(cp2) << 43 | (uint64_t)(2047 - (len)) << 32 | (off))
+#define REC_CP2(r) ((uint32_t)((r) >> 43))
+#define REC_LEN(r) ((size_t)(2047 - (((r) >> 32) & 2047)))
+#define REC_OFF(r) ((uint32_t)(r))
+#define KEY_MAX_BYTES 2047
 
 typedef struct ndict {
   char *ref;                 /* the configuration's file (shared when equal) */
+  bool text_type;            /* ref is a text dictionary (else an .ocd2) */
   const char *text;          /* the text file, mapped or read */
   size_t text_len;
   bool mapped, owned;
@@ -109,9 +113,22 @@ typedef struct ntry {
   uint32_t group;
 } ntry;
 
+/* A map from characters to nonzero 32-bit values, compact: for each block
+ * of 256 characters that has any, where the values of each half start and
+ * each character's rank in its half (0: none); the values, in order. */
+typedef struct nblock {
+  uint32_t base[2];
+  uint8_t rank[256];
+} nblock;
+
+typedef struct nmap {
+  uint16_t idx[PAGES];       /* block of cp >> 8; 0: none (an empty block) */
+  nblock *blocks;
+  uint32_t *values;
+} nmap;
+
 typedef struct ntable {
-  uint16_t idx[PAGES];       /* page of entries, 0: nothing */
-  uint32_t *pages;           /* [pages][256] entries; page 0 is empty */
+  nmap map;                  /* character -> entry */
   uint32_t members[WALK1_MEMBERS]; /* WALK1's member -> dictionary */
   bool ascii_free;           /* no key starts with an ASCII character */
   bool empty;                /* no key at all */
@@ -127,6 +144,10 @@ struct zhconv__native {
    * first conversion on runs of unmatched characters */
   ntable *tables;
   bool key_direct;     /* see the top of the file */
+  /* Which of the conversions after the first (bit i - 1: conversion i,
+   * 0-based, up to 8 of them) have a key that starts with a character. */
+  nmap masks;
+  bool use_masks;
 };
 
 /* ---- matching ----------------------------------------------------------- */
@@ -154,9 +175,17 @@ S_decode(const uchar *p, size_t *l)
 }
 
 static inline uint32_t
+S_map_get(const nmap *m, uint32_t cp)
+{
+  const nblock *b = &m->blocks[m->idx[cp >> 8]];
+  unsigned r = b->rank[cp & 0xFF];
+  return r ? m->values[b->base[(cp >> 7) & 1] + r - 1] : 0;
+}
+
+static inline uint32_t
 S_entry(const ntable *t, uint32_t cp)
 {
-  return t->pages[(size_t)t->idx[cp >> 8] << 8 | (cp & 0xFF)];
+  return S_map_get(&t->map, cp);
 }
 
 static inline size_t
@@ -171,6 +200,18 @@ S_pair(const ndict *d, uint32_t a, uint32_t b)
 {
   size_t bit = S_pair_bit(d, a, b);
   return (d->pairs[bit >> 6] >> (bit & 63)) & 1;
+}
+
+/* The (first) value of a key: from its tab to a space, CR or LF. */
+static inline const uchar *
+S_value(const ndict *d, nrec r, size_t *len)
+{
+  const uchar *v = (const uchar *)d->text + REC_OFF(r) + REC_LEN(r) + 1, *e = v;
+  const uchar *end = (const uchar *)d->text + d->text_len;
+  while (e < end && *e != ' ' && *e != '\r' && *e != '\n')
+    e++;
+  *len = (size_t)(e - v);
+  return v;
 }
 
 /* The longest key of group g of d at p, whose first character cp0 (of
@@ -189,20 +230,21 @@ S_group_match(const ndict *d, uint32_t g, bool single, bool longer, uint32_t cp0
       size_t n = (size_t)(stop - lo);
       while (n > 8) { /* the first record whose second character is >= cp2 */
         size_t half = n / 2;
-        if (lo[half].cp2 < cp2) {
+        if (REC_CP2(lo[half]) < cp2) {
           lo += half + 1;
           n -= half + 1;
         } else {
           n = half;
         }
       }
-      while (lo < stop && lo->cp2 < cp2)
+      while (lo < stop && REC_CP2(*lo) < cp2)
         lo++;
       size_t room = (size_t)(end - p), known = l0 + l2;
-      for (; lo < stop && lo->cp2 == cp2; lo++) {
-        size_t kl = lo->key_len;
+      for (; lo < stop && REC_CP2(*lo) == cp2; lo++) {
+        size_t kl = REC_LEN(*lo);
         if (kl <= room &&
-            (kl == known || memcmp(p + known, d->text + lo->key + known, kl - known) == 0)) {
+            (kl == known ||
+             memcmp(p + known, d->text + REC_OFF(*lo) + known, kl - known) == 0)) {
           *hit = lo;
           return kl;
         }
@@ -249,8 +291,7 @@ S_match(const zhconv__native *e, const ntable *t, uint32_t ent, uint32_t cp, con
   }
   if (!kl)
     return 0;
-  *v = (const uchar *)d->text + hit->key + hit->key_len + 1;
-  *vl = hit->value_len;
+  *v = S_value(d, *hit, vl);
   return kl;
 }
 
@@ -295,6 +336,26 @@ S_grow(sink *s, size_t need)
 
 #define S_ROOM(s, n) ((size_t)((s)->end - (s)->w) >= (n))
 
+/* memcpy, quicker for the few bytes of most keys and values. */
+static inline void
+S_copy(char *w, const void *from, size_t n)
+{
+  const char *f = from;
+  if (n > 16) {
+    memcpy(w, f, n);
+  } else if (n >= 8) {
+    memcpy(w, f, 8);
+    memcpy(w + n - 8, f + n - 8, 8);
+  } else if (n >= 4) {
+    memcpy(w, f, 4);
+    memcpy(w + n - 4, f + n - 4, 4);
+  } else if (n > 0) {
+    w[0] = f[0];
+    w[n / 2] = f[n / 2];
+    w[n - 1] = f[n - 1];
+  }
+}
+
 /* One conversion over p[0..n) into dst.  Returns 1 when it wrote its
  * result, 0 when the result is the input unchanged and `must_write` is
  * false (then it wrote nothing), or an error (< 0). */
@@ -313,7 +374,7 @@ S_stage(const zhconv__native *e, const ntable *t, const uchar *p, size_t n, sink
           p++;
           continue;
         }
-        ent = t->pages[(size_t)t->idx[0] << 8 | cp];
+        ent = S_entry(t, cp);
         l = 1;
       } else {
         cp = S_decode(p, &l);
@@ -340,10 +401,10 @@ S_stage(const zhconv__native *e, const ntable *t, const uchar *p, size_t n, sink
         if (st != ZHCONV_OK)
           return st;
       }
-      memcpy(dst->w, from, keep);
+      S_copy(dst->w, from, keep);
       dst->w += keep;
       if (v)
-        memcpy(dst->w, v, vl);
+        S_copy(dst->w, v, vl);
       else
         memcpy(dst->w, &inl, 4);
       dst->w += vl;
@@ -360,9 +421,32 @@ S_stage(const zhconv__native *e, const ntable *t, const uchar *p, size_t n, sink
     if (st != ZHCONV_OK)
       return st;
   }
-  memcpy(dst->w, from, keep);
+  S_copy(dst->w, from, keep);
   dst->w += keep;
   return 1;
+}
+
+/* The first conversion from the i-th (i >= 1) on that can change p[0..n):
+ * one whose keys some character of it starts; nstages if none. */
+static size_t
+S_next_stage(const zhconv__native *e, const uchar *p, size_t n, size_t i)
+{
+  unsigned want = (0xFFu << (i - 1)) & 0xFF, now = 1u << (i - 1), seen = 0;
+  for (const uchar *end = p + n; p < end;) {
+    size_t l;
+    uint32_t cp = *p < 0x80 ? (l = 1, *p) : S_decode(p, &l);
+    unsigned m = S_map_get(&e->masks, cp) & want;
+    if (m & now)
+      return i;
+    seen |= m;
+    p += l;
+  }
+  if (!seen)
+    return e->nstages;
+  size_t k = 0;
+  while (!(seen & (1u << k)))
+    k++;
+  return k + 1;
 }
 
 typedef struct context {
@@ -385,6 +469,8 @@ S_chain(const zhconv__native *e, context *c, const uchar *p, size_t n, bool key,
     i = 1;
   }
   for (; i < e->nstages; i++) {
+    if (i > 0 && e->use_masks && (i = S_next_stage(e, p, n, i)) == e->nstages)
+      break;
     const ntable *t = i == 0 && !key ? &e->tables[e->nstages + 1] : &e->tables[1 + i];
     if (i + 1 == e->nstages)
       return S_stage(e, t, p, n, &c->out, true);
@@ -404,7 +490,7 @@ S_chain(const zhconv__native *e, context *c, const uchar *p, size_t n, bool key,
     if (st != ZHCONV_OK)
       return st;
   }
-  memcpy(c->out.w, p, n);
+  S_copy(c->out.w, p, n);
   c->out.w += n;
   return ZHCONV_OK;
 }
@@ -448,7 +534,7 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
         p++;
         continue;
       }
-      ent = seg->pages[(size_t)seg->idx[0] << 8 | cp];
+      ent = S_entry(seg, cp);
       l = 1;
     } else {
       cp = S_decode(p, &l);
@@ -485,7 +571,11 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
 
 /* ---- reading dictionaries ------------------------------------------------ */
 
-/* Map (or else read) a whole file. */
+/* Read a whole file: mapped when it is large (no copy; the pages are the
+ * page cache's), read into memory when it is small (mapping and unmapping
+ * cost more then). */
+#define MAP_MIN_BYTES ((size_t)256 * 1024)
+
 static int
 S_map_file(const char *path, ndict *d)
 {
@@ -493,20 +583,38 @@ S_map_file(const char *path, ndict *d)
   struct stat st;
   if (fd < 0)
     return ZHCONV_ERR_IO;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-      (uint64_t)st.st_size < SIZE_MAX) {
-    int flags = MAP_PRIVATE;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX / 2) {
+    size_t size = (size_t)st.st_size;
+    if (size >= MAP_MIN_BYTES) {
+      int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
-    flags |= MAP_POPULATE;
+      flags |= MAP_POPULATE;
 #endif
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
-    if (m != MAP_FAILED) {
+      void *m = mmap(NULL, size, PROT_READ, flags, fd, 0);
+      if (m != MAP_FAILED) {
+        close(fd);
+        d->text = m;
+        d->text_len = size;
+        d->mapped = true;
+        return ZHCONV_OK;
+      }
+    }
+    char *buf = malloc(size + 1);
+    size_t got = 0;
+    while (buf && got < size) {
+      ssize_t r = read(fd, buf + got, size - got);
+      if (r <= 0)
+        break;
+      got += (size_t)r;
+    }
+    if (buf && got == size) {
       close(fd);
-      d->text = m;
-      d->text_len = (size_t)st.st_size;
-      d->mapped = true;
+      d->text = buf;
+      d->text_len = size;
+      d->owned = true;
       return ZHCONV_OK;
     }
+    free(buf);
   }
   close(fd);
   zhconv__buf b = {0};
@@ -550,11 +658,14 @@ static inline size_t
 S_checked_char(const uchar *s, const uchar *end, uint32_t *cp)
 {
   unsigned c = s[0];
-  if (c >= 0xE0 && c < 0xF0) {
-    if (end - s < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-        (c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F))
+  if ((c & 0xF0) == 0xE0) {
+    if (end - s < 3)
       return 0;
-    *cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    unsigned b1 = s[1], b2 = s[2];
+    if (((b1 & 0xC0) | (b2 & 0xC0) >> 2) != 0xA0 || (c == 0xE0 && b1 < 0xA0) ||
+        (c == 0xED && b1 > 0x9F))
+      return 0;
+    *cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(b1 & 0x3F) << 6 | (b2 & 0x3F);
     return 3;
   }
   if (c >= 0xC2 && c < 0xE0) {
@@ -572,6 +683,23 @@ S_checked_char(const uchar *s, const uchar *end, uint32_t *cp)
     return 4;
   }
   return 0;
+}
+
+/* The next LF from s on, or NULL (memchr, but quicker on short lines). */
+static inline const uchar *
+S_newline(const uchar *s, const uchar *end)
+{
+  for (; end - s >= 8; s += 8) {
+    uint64_t w;
+    memcpy(&w, s, 8);
+    w ^= 0x0A0A0A0A0A0A0A0AULL;
+    if ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL)
+      break;
+  }
+  for (; s < end; s++)
+    if (*s == '\n')
+      return s;
+  return NULL;
 }
 
 /* The first character of the line at s, or (uint32_t)-1 when it is not
@@ -609,32 +737,58 @@ S_skip_checked(const uchar *s, const uchar *end, bool space)
   return s;
 }
 
-static inline int
-S_rec_cmp(const char *text, const nrec *a, const nrec *b)
+/* Sort one group's records as integers: quicksort down to short runs,
+ * then insertion sort; Shell sort past a depth that only bad luck reaches. */
+static void
+S_insertion_sort(nrec *r, size_t n, size_t h)
 {
-  if (a->cp2 != b->cp2)
-    return a->cp2 < b->cp2 ? -1 : 1;
-  if (a->key_len != b->key_len)
-    return a->key_len > b->key_len ? -1 : 1;
-  return memcmp(text + a->key, text + b->key, a->key_len);
+  for (size_t i = h; i < n; i++) {
+    nrec x = r[i];
+    size_t j = i;
+    for (; j >= h && r[j - h] > x; j -= h)
+      r[j] = r[j - h];
+    r[j] = x;
+  }
 }
 
-/* Sort one group's records (Shell sort: no allocation, quick enough for
- * groups of a few hundred keys). */
 static void
-S_sort_group(const char *text, nrec *r, size_t n)
+S_sort_group(nrec *r, size_t n, int depth)
 {
-  size_t h = 1;
-  while (h < n / 3)
-    h = 3 * h + 1;
-  for (; h > 0; h /= 3)
-    for (size_t i = h; i < n; i++) {
-      nrec x = r[i];
-      size_t j = i;
-      for (; j >= h && S_rec_cmp(text, &r[j - h], &x) > 0; j -= h)
-        r[j] = r[j - h];
-      r[j] = x;
+  while (n > 16) {
+    if (depth-- == 0) {
+      size_t h = 1;
+      while (h < n / 3)
+        h = 3 * h + 1;
+      for (; h > 1; h /= 3)
+        S_insertion_sort(r, n, h);
+      break;
     }
+    nrec a = r[0], b = r[n / 2], c = r[n - 1];
+    nrec pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+    size_t i = 0, j = n - 1;
+    for (;;) {
+      while (r[i] < pivot)
+        i++;
+      while (r[j] > pivot)
+        j--;
+      if (i >= j)
+        break;
+      nrec t = r[i];
+      r[i++] = r[j];
+      r[j--] = t;
+    }
+    /* r[0..j] <= pivot <= r[j+1..n): sort the smaller side first. */
+    size_t left = j + 1;
+    if (left < n - left) {
+      S_sort_group(r, left, depth);
+      r += left;
+      n -= left;
+    } else {
+      S_sort_group(r + left, n - left, depth);
+      n = left;
+    }
+  }
+  S_insertion_sort(r, n, 1);
 }
 
 /* Read the text dictionary `path` into d.
@@ -667,7 +821,7 @@ S_load_dict(const char *path, ndict *d, char *err)
   size_t n = 0, line = 0;
   const char *why = NULL;
   for (const uchar *s = text; s < end;) {
-    const uchar *nl = memchr(s, '\n', (size_t)(end - s));
+    const uchar *nl = S_newline(s, end);
     if (*s != '\r' && *s != '\n') {
       uint32_t f = S_first_char(s, end);
       if (f < 0x110000) {
@@ -750,6 +904,10 @@ S_load_dict(const char *path, ndict *d, char *err)
       why = "an empty key";
       goto refuse;
     }
+    if (s - start > KEY_MAX_BYTES) {
+      why = "a key longer than 2047 bytes";
+      goto refuse;
+    }
     const uchar *tab = s;
     const uchar *ve = S_skip_checked(tab + 1, end, true);  /* the first value */
     const uchar *eol = ve ? S_skip_checked(ve, end, false) : NULL;  /* the others */
@@ -758,11 +916,8 @@ S_load_dict(const char *path, ndict *d, char *err)
     s = eol < end ? eol + 1 : end;
     if (s - start > LINE_MAX_BYTES)
       goto too_long;
-    nrec *r = &d->recs[count[first >> 8][first & 0xFF]++];
-    r->key = (uint32_t)(start - (const uchar *)d->text);
-    r->cp2 = cp2;
-    r->key_len = (uint16_t)(tab - start);
-    r->value_len = (uint16_t)(ve - tab - 1);
+    d->recs[count[first >> 8][first & 0xFF]++] =
+      REC(cp2, (size_t)(tab - start), (uint32_t)(start - (const uchar *)d->text));
   }
 
   /* Order each group; find duplicates; fill the filter of pairs. */
@@ -777,17 +932,20 @@ S_load_dict(const char *path, ndict *d, char *err)
   for (g = 0; g < d->ngroups; g++) {
     nrec *r = d->recs + d->starts[g];
     size_t k = d->starts[g + 1] - d->starts[g];
-    S_sort_group(d->text, r, k);
+    S_sort_group(r, k, 48);
     for (size_t i = 0; i < k; i++) {
-      if (i > 0 && S_rec_cmp(d->text, &r[i - 1], &r[i]) == 0) {
-        line = 1;
-        for (const char *s = d->text; s < d->text + r[i].key; s++)
-          line += *s == '\n';
-        why = "a duplicate key (OpenCC refuses the dictionary)";
-        goto refuse;
-      }
-      if (r[i].cp2) {
-        size_t bit = S_pair_bit(d, d->firsts[g], r[i].cp2);
+      /* Keys of one second character and length are next to each other. */
+      for (size_t j = i; j-- > 0 && (r[j] >> 32) == (r[i] >> 32);)
+        if (memcmp(d->text + REC_OFF(r[j]), d->text + REC_OFF(r[i]), REC_LEN(r[i])) == 0) {
+          line = 1;
+          uint32_t later = REC_OFF(r[i]) > REC_OFF(r[j]) ? REC_OFF(r[i]) : REC_OFF(r[j]);
+          for (const char *s = d->text; s < d->text + later; s++)
+            line += *s == '\n';
+          why = "a duplicate key (OpenCC refuses the dictionary)";
+          goto refuse;
+        }
+      if (REC_CP2(r[i])) {
+        size_t bit = S_pair_bit(d, d->firsts[g], REC_CP2(r[i]));
         d->pairs[bit >> 6] |= (uint64_t)1 << (bit & 63);
       }
     }
@@ -841,7 +999,7 @@ S_build_entry(zhconv__native *e, ntable *t, const size_t *members, const uint32_
     const ndict *d = &e->dicts[members[m]];
     const nrec *r = d->recs + d->starts[groups[m]];
     size_t size = d->starts[groups[m] + 1] - d->starts[groups[m]];
-    single = r->cp2 == 0;
+    single = REC_CP2(*r) == 0;
     longer = size > (size_t)single;
     if (count++ == 0) {
       first = m;
@@ -859,12 +1017,13 @@ S_build_entry(zhconv__native *e, ntable *t, const size_t *members, const uint32_
   if (count == 1) {
     const ndict *d = &e->dicts[members[first]];
     uint32_t group = groups[first];
-    const nrec *r = d->recs + d->starts[group];
-    if (single && !longer && r->value_len <= 3) {
+    size_t vl;
+    const uchar *v = S_value(d, d->recs[d->starts[group]], &vl);
+    if (single && !longer && vl <= 3) {
       uint32_t inl = 0;
-      memcpy(&inl, d->text + r->key + r->key_len + 1, r->value_len);
+      memcpy(&inl, v, vl);
       /* (inl holds the bytes in memory order: they go out with memcpy) */
-      *entry = ENT_INLINE | (uint32_t)r->value_len << 2 | inl << 8;
+      *entry = ENT_INLINE | (uint32_t)vl << 2 | inl << 8;
       if ((*entry >> 8) != inl) /* a byte would not fit: keep the walk */
         *entry = 0;
     }
@@ -885,51 +1044,131 @@ S_build_entry(zhconv__native *e, ntable *t, const size_t *members, const uint32_
   return ZHCONV_OK;
 }
 
-/* The table of a group of dictionaries (one dictionary: a group of one):
- * the members' first characters, merged in order. */
+/* Lay out a map for the characters cps[0..n) (ascending); its values are
+ * then filled in the same order. */
+static int
+S_map_build(nmap *m, const uint32_t *cps, size_t n)
+{
+  size_t blocks = 1;
+  memset(m->idx, 0, sizeof m->idx);
+  for (size_t i = 0; i < n; i++)
+    if (!m->idx[cps[i] >> 8])
+      m->idx[cps[i] >> 8] = (uint16_t)blocks++;
+  m->blocks = calloc(blocks, sizeof *m->blocks);
+  m->values = malloc((n + 1) * sizeof *m->values);
+  if (!m->blocks || !m->values)
+    return ZHCONV_ERR_NOMEM;
+  /* The characters come in order: so do blocks, halves and ranks. */
+  uint32_t half = UINT32_MAX, rank = 0;
+  for (size_t i = 0; i < n; i++) {
+    nblock *b = &m->blocks[m->idx[cps[i] >> 8]];
+    if (cps[i] >> 7 != half) {
+      half = cps[i] >> 7;
+      b->base[half & 1] = (uint32_t)i;
+      rank = 0;
+    }
+    b->rank[cps[i] & 0xFF] = (uint8_t)++rank;
+  }
+  return ZHCONV_OK;
+}
+
+static void
+S_map_free(nmap *m)
+{
+  free(m->blocks);
+  free(m->values);
+}
+
+/* The first characters of the members' keys, merged: *cps (ascending). */
+static int
+S_merge_firsts(zhconv__native *e, const size_t *members, size_t n, uint32_t **cps,
+               size_t *count)
+{
+  size_t cursor[n + 1], total = 0;
+  for (size_t m = 0; m < n; m++) {
+    cursor[m] = 0;
+    total += e->dicts[members[m]].ngroups;
+  }
+  if (!(*cps = malloc((total + 1) * sizeof **cps)))
+    return ZHCONV_ERR_NOMEM;
+  *count = 0;
+  for (;;) {
+    uint32_t cp = UINT32_MAX;
+    for (size_t m = 0; m < n; m++) {
+      const ndict *d = &e->dicts[members[m]];
+      if (cursor[m] < d->ngroups && d->firsts[cursor[m]] < cp)
+        cp = d->firsts[cursor[m]];
+    }
+    if (cp == UINT32_MAX)
+      return ZHCONV_OK;
+    for (size_t m = 0; m < n; m++) {
+      const ndict *d = &e->dicts[members[m]];
+      if (cursor[m] < d->ngroups && d->firsts[cursor[m]] == cp)
+        cursor[m]++;
+    }
+    (*cps)[(*count)++] = cp;
+  }
+}
+
+/* The table of a group of dictionaries (one dictionary: a group of one). */
 static int
 S_build_table(zhconv__native *e, ntable *t, const size_t *members, size_t n)
 {
-  size_t cursor[n + 1], pages = 1;
+  uint32_t *cps;
+  size_t count, cursor[n + 1];
   uint32_t groups[n + 1];
-  memset(t->idx, 0, sizeof t->idx);
-  for (int pass = 0; pass < 2; pass++) {
-    for (size_t m = 0; m < n; m++)
-      cursor[m] = 0;
-    for (;;) {
-      uint32_t cp = UINT32_MAX;
-      for (size_t m = 0; m < n; m++) {
-        const ndict *d = &e->dicts[members[m]];
-        if (cursor[m] < d->ngroups && d->firsts[cursor[m]] < cp)
-          cp = d->firsts[cursor[m]];
-      }
-      if (cp == UINT32_MAX)
-        break;
-      for (size_t m = 0; m < n; m++) {
-        const ndict *d = &e->dicts[members[m]];
-        groups[m] = UINT32_MAX;
-        if (cursor[m] < d->ngroups && d->firsts[cursor[m]] == cp)
-          groups[m] = (uint32_t)cursor[m]++;
-      }
-      if (pass == 0) {
-        if (!t->idx[cp >> 8])
-          t->idx[cp >> 8] = (uint16_t)pages++;
-        continue;
-      }
-      int st = S_build_entry(e, t, members, groups, n,
-                             &t->pages[(size_t)t->idx[cp >> 8] << 8 | (cp & 0xFF)]);
-      if (st != ZHCONV_OK)
-        return st;
+  int st = S_merge_firsts(e, members, n, &cps, &count);
+  if (st == ZHCONV_OK)
+    st = S_map_build(&t->map, cps, count);
+  for (size_t m = 0; m < n; m++)
+    cursor[m] = 0;
+  for (size_t i = 0; st == ZHCONV_OK && i < count; i++) {
+    for (size_t m = 0; m < n; m++) {
+      const ndict *d = &e->dicts[members[m]];
+      groups[m] = UINT32_MAX;
+      if (cursor[m] < d->ngroups && d->firsts[cursor[m]] == cps[i])
+        groups[m] = (uint32_t)cursor[m]++;
     }
-    if (pass == 0 && !(t->pages = calloc(pages * 256, sizeof *t->pages)))
-      return ZHCONV_ERR_NOMEM;
+    st = S_build_entry(e, t, members, groups, n, &t->map.values[i]);
   }
-  t->empty = pages == 1;
+  free(cps);
+  if (st != ZHCONV_OK)
+    return st;
+  t->empty = count == 0;
   t->ascii_free = true;
   for (uint32_t c = 0; c < 0x80; c++)
     if (S_entry(t, c))
       t->ascii_free = false;
   return ZHCONV_OK;
+}
+
+/* The masks of the conversions after the first (see S_next_stage), when
+ * they are few and their keys start with few characters: then most
+ * segments skip them after one look. */
+static int
+S_build_masks(zhconv__native *e, const zhconv__chain *chain, const size_t *members)
+{
+  size_t later = e->nstages > 1 ? e->nstages - 1 : 0, count;
+  if (later == 0 || later > 8)
+    return ZHCONV_OK;
+  size_t from = chain->starts[2], to = chain->starts[chain->parts];
+  uint32_t *cps;
+  int st = S_merge_firsts(e, members + from, to - from, &cps, &count);
+  if (st != ZHCONV_OK || count > 4096) { /* rarely skipped: not worth a look */
+    free(cps);
+    return st;
+  }
+  st = S_map_build(&e->masks, cps, count);
+  for (size_t i = 0; st == ZHCONV_OK && i < count; i++) {
+    uint32_t mask = 0;
+    for (size_t k = 0; k < later; k++)
+      if (S_entry(&e->tables[2 + k], cps[i]))
+        mask |= 1u << k;
+    e->masks.values[i] = mask;
+  }
+  free(cps);
+  e->use_masks = st == ZHCONV_OK;
+  return st;
 }
 
 void
@@ -942,9 +1181,10 @@ zhconv__native_close(zhconv__native *e)
   free(e->dicts);
   if (e->tables)
     for (size_t i = 0; i < e->nstages + 2; i++)
-      free(e->tables[i].pages);
+      S_map_free(&e->tables[i].map);
   free(e->tables);
   free(e->tries);
+  S_map_free(&e->masks);
   free(e);
 }
 
@@ -954,13 +1194,14 @@ static int
 S_dict_for(zhconv__native *e, const zhconv__dictref *ref, const char *data_dirs,
            size_t *index, char *err)
 {
+  bool text = strcmp(ref->type, "text") == 0;
   for (size_t i = 0; i < e->ndicts; i++)
-    if (strcmp(e->dicts[i].ref, ref->path) == 0) {
+    if (strcmp(e->dicts[i].ref, ref->path) == 0 && e->dicts[i].text_type == text) {
       *index = i;
       return ZHCONV_OK;
     }
   char *source;
-  if (strcmp(ref->type, "text") == 0)
+  if (text)
     source = strdup(ref->path);
   else if (strcmp(ref->type, "ocd2") == 0) {
     if (!(source = zhconv__exported_copy(ref->path, data_dirs))) {
@@ -976,6 +1217,7 @@ S_dict_for(zhconv__native *e, const zhconv__dictref *ref, const char *data_dirs,
     return ZHCONV_ERR_NOMEM;
   ndict *d = &e->dicts[e->ndicts++];
   memset(d, 0, sizeof *d);
+  d->text_type = text;
   int st = (d->ref = strdup(ref->path)) ? S_load_dict(source, d, err) : ZHCONV_ERR_NOMEM;
   free(source);
   *index = e->ndicts - 1;
@@ -1037,6 +1279,8 @@ zhconv__native_open(const char *config_path, const char *data_dirs, zhconv__nati
   }
   st = S_build_table(e, &e->tables[e->nstages + 1], members + chain.count, nrun);
   e->key_direct = nseg == 1 && nfirst >= 1 && first[0] == seg[0];
+  if (st == ZHCONV_OK)
+    st = S_build_masks(e, &chain, members);
 
 done:
   free(members);

@@ -646,7 +646,7 @@ S_spnl(const char *s, size_t n, size_t i)
 /* A link reference definition at s[p]: its end, or 0; its destination
  * is s[*ds, *de). */
 static size_t
-S_refdef(const char *s, size_t n, size_t p, size_t *ds, size_t *de)
+S_refdef(const char *s, size_t n, size_t p, size_t *ds, size_t *de, size_t *ts, size_t *te)
 {
   if (p >= n || s[p] != '[')
     return 0;
@@ -678,6 +678,8 @@ S_refdef(const char *s, size_t n, size_t p, size_t *ds, size_t *de)
   size_t before = i;
   i = S_spnl(s, n, i);
   size_t tlen = i == before ? 0 : S_link_title(s, n, i);
+  *ts = i;
+  *te = i + tlen;
   i = tlen ? i + tlen : before;
   for (int attempt = 0; attempt < 2; attempt++) {
     while (i < n && S_is_sp_tab((unsigned char)s[i]))
@@ -697,6 +699,7 @@ S_refdef(const char *s, size_t n, size_t p, size_t *ds, size_t *de)
       return 0;
     /* Try again without the title. */
     tlen = 0;
+    *ts = *te = before;
     i = before;
   }
   return 0;
@@ -705,7 +708,8 @@ S_refdef(const char *s, size_t n, size_t p, size_t *ds, size_t *de)
 /* An inline link's "(destination title)" after the ']' at s[p]: true
  * with the destination s[*ds, *de) and the end. */
 static bool
-S_inline_link(const char *s, size_t n, size_t p, size_t *ds, size_t *de, size_t *end)
+S_inline_link(const char *s, size_t n, size_t p, size_t *ds, size_t *de, size_t *ts,
+              size_t *te, size_t *end)
 {
   size_t i = p + 1;
   if (i >= n || s[i] != '(')
@@ -717,8 +721,9 @@ S_inline_link(const char *s, size_t n, size_t p, size_t *ds, size_t *de, size_t 
   *ds = i;
   *de = i + (size_t)len;
   size_t t = S_skip_spacechars(s, n, *de);
-  size_t te = t == *de ? t : t + S_link_title(s, n, t);
-  size_t e = S_skip_spacechars(s, n, te);
+  *ts = t;
+  *te = t == *de ? t : t + S_link_title(s, n, t);
+  size_t e = S_skip_spacechars(s, n, *te);
   if (e < n && s[e] == ')') {
     *end = e + 1;
     return true;
@@ -876,6 +881,19 @@ S_code_like_name(const char *s, size_t name, size_t len)
   return NULL;
 }
 
+/* A link title is prose, but its entities are left as written. */
+static void
+S_title_entities(zhconv__scanner *sc, const char *s, size_t ts, size_t te)
+{
+  for (size_t i = ts; i < te; i++) {
+    size_t len;
+    if (s[i] == '&' && (len = S_entity(s, te, i)) != 0) {
+      S_mark(sc, i, i + len, ZHCONV__SPAN_KEEP);
+      i += len - 1;
+    }
+  }
+}
+
 typedef struct S_opener {
   size_t pos;
   bool image, active;
@@ -901,9 +919,10 @@ S_inlines(zhconv__scanner *sc, const char *s, size_t n_defs, size_t n, bool refd
   S_reset_caches(sc);
   size_t p = 0;
   if (refdefs) {
-    size_t ds, de, e;
-    while (p < n_defs && (e = S_refdef(s, n_defs, p, &ds, &de)) != 0) {
+    size_t ds, de, ts, te, e;
+    while (p < n_defs && (e = S_refdef(s, n_defs, p, &ds, &de, &ts, &te)) != 0) {
       S_mark(sc, ds, de, ZHCONV__SPAN_KEEP);
+      S_title_entities(sc, s, ts, te);
       p = e;
     }
   }
@@ -990,14 +1009,15 @@ S_inlines(zhconv__scanner *sc, const char *s, size_t n_defs, size_t n, bool refd
       break;
     }
     case ']': {
-      size_t ds, de, e;
+      size_t ds, de, ts, te, e;
       if (nopen == 0) {
         p++;
         break;
       }
       S_opener o = openers[--nopen];
-      if (o.active && S_inline_link(s, n, p, &ds, &de, &e)) {
+      if (o.active && S_inline_link(s, n, p, &ds, &de, &ts, &te, &e)) {
         S_mark(sc, ds, de, ZHCONV__SPAN_KEEP);
+        S_title_entities(sc, s, ts, te);
         if (!o.image)
           for (size_t k = 0; k < nopen; k++)
             if (!openers[k].image)
@@ -1501,8 +1521,8 @@ S_para_has_content(zhconv__scanner *sc)
     }
     n++;
   }
-  size_t p = 0, ds, de, e;
-  while (p < n && (e = S_refdef(t->data, n, p, &ds, &de)) != 0)
+  size_t p = 0, ds, de, ts, te, e;
+  while (p < n && (e = S_refdef(t->data, n, p, &ds, &de, &ts, &te)) != 0)
     p = e;
   for (; p < n; p++)
     if (!S_is_space((unsigned char)t->data[p]))
@@ -1696,8 +1716,8 @@ S_md_line(zhconv__scanner *sc, const char *s, size_t len, size_t eol)
       S_leaf_opens(sc);
       leaf = 'T';
       break;
-    } else if ((k = S_list_marker(&L, L.nonspace, cont == 'P', &item)) &&
-               (!indented || cont == 'L') && sc->depth < MAX_DEPTH) {
+    } else if (!indented && (k = S_list_marker(&L, L.nonspace, cont == 'P', &item)) &&
+               sc->depth < MAX_DEPTH) {
       S_advance(&L, (int)(L.nonspace + k - L.offset), false);
       S_line save = L;
       while (L.column - save.column <= 5 && S_is_sp_tab(S_peek(&L, L.offset)))
@@ -2225,7 +2245,7 @@ S_html_feed(zhconv__scanner *sc, const char *s, size_t n, zhconv_directive how, 
       p++;
       continue;
     }
-    unsigned char c = (unsigned char)s[p + 1];
+    unsigned char c = avail > 1 ? (unsigned char)s[p + 1] : 0;  /* a final "<" */
     if (S_is_alpha(c) || (c == '/' && avail > 2 && S_is_alpha((unsigned char)s[p + 2]))) {
       size_t name, name_len;
       bool self;

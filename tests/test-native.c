@@ -648,6 +648,33 @@ test_text_dicts(uint64_t seed)
   }
   zhconv__native_close(q.native);
   zhconv__engine_close(q.opencc);
+
+  /* An empty segmentation dictionary, no conversion, an empty group. */
+  char empty[4096];
+  S_write("native-empty.txt", "\n\r\n", empty, sizeof empty);
+  static const char *const edge[] = {
+    "{\"segmentation\": {\"type\": \"mmseg\", \"dict\": {\"type\": \"text\", \"file\": "
+    "\"native-empty.txt\"}}, \"conversion_chain\": [{\"dict\": {\"type\": \"text\", "
+    "\"file\": \"native-a.txt\"}}]}",
+    "{\"segmentation\": {\"type\": \"mmseg\", \"dict\": {\"type\": \"text\", \"file\": "
+    "\"native-a.txt\"}}, \"conversion_chain\": []}",
+    "{\"segmentation\": {\"type\": \"mmseg\", \"dict\": {\"type\": \"text\", \"file\": "
+    "\"native-a.txt\"}}, \"conversion_chain\": [{\"dict\": {\"type\": \"group\", "
+    "\"dicts\": []}}, {\"dict\": {\"type\": \"text\", \"file\": \"native-b.txt\"}}]}",
+  };
+  for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+    S_write("native.json", edge[i], cfg, sizeof cfg);
+    pair r = {"an edge case", NULL, NULL, 0};
+    if (OK(zhconv__native_open(cfg, S_data_dirs, &r.native, err) == ZHCONV_OK &&
+           zhconv__engine_open(cfg, NULL, ZHCONV__ENGINE_OPENCC, &r.opencc, err) == ZHCONV_OK,
+           "edge case %zu opens %s", i, err)) {
+      S_compare(&r, "a fixed text", fixed, strlen(fixed));
+      OK(r.failures == 0, "edge case %zu: as OpenCC", i);
+    }
+    zhconv__native_close(r.native);
+    zhconv__engine_close(r.opencc);
+  }
+  remove(empty);
   remove(a);
   remove(b);
   remove(c);

@@ -7,7 +7,9 @@ The corpus is the zh_TW and zh_CN translations that Debian packages ship as
 msgunfmt and aligned by (package, domain, msgctxt, msgid, plural index).  Only
 pairs that look like conversions of each other, rather than two independent
 translations, are kept; the selection uses OpenCC's script-only `t2s`/`s2t`,
-never zhconv.  See README.md beside this file.
+never zhconv.  The pairs are split by package into a DEV half (read while
+curating the vocabulary) and a TEST half (measured only).  See README.md
+beside this file.
 
 Standard library only.  Run through bench/accuracy/run.
 """
@@ -33,6 +35,10 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 # Bump when the rules that select pairs change (it is printed with the
 # corpus checksum, so two runs can be compared).
 CORPUS_RULES = 1
+
+# The zhconv rows besides the default one (each is skipped, with a note, when
+# the zhconv under test does not accept its options).
+DEFAULT_VARIANTS = ('--domain=software', '--domain=software --punct')
 
 # Default similarity threshold: see README.md ("How pairs are selected").
 DEFAULT_THRESHOLD = 0.80
@@ -491,6 +497,19 @@ class Converter:
         return [unescape_line(s) for s in got]
 
 
+def supported(zhconv, options):
+    """Does this zhconv accept OPTIONS (with --to=cn, on empty input)?"""
+    try:
+        r = subprocess.run([zhconv, '--to=cn'] + options, input=b'',
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError:
+        return False
+    if r.returncode != 0:
+        note('accuracy: skipping zhconv %s: %s' % (' '.join(options),
+             r.stderr.decode(errors='replace').strip()))
+    return r.returncode == 0
+
+
 def first_line(argv):
     try:
         r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -566,17 +585,49 @@ def build_corpus(sources, opencc, workdir, threshold, cache=None):
     steps.append(('similarity of t2s(zh_TW) to zh_CN, Chinese text only, >= %.2f'
                   % threshold, len(kept)))
 
-    seen = set()
+    seen = {}
     final = []
     script_only = []
+    in_dev = []             # does the pair occur in a DEV package?
     for p, same in kept:
-        if (p.tw, p.cn) not in seen:
-            seen.add((p.tw, p.cn))
+        k = seen.get((p.tw, p.cn))
+        if k is None:
+            seen[(p.tw, p.cn)] = len(final)
             final.append(p)
             script_only.append(same)
+            in_dev.append(split_of(p.pkg) == 'dev')
+        elif split_of(p.pkg) == 'dev':
+            in_dev[k] = True
     steps.append(('distinct (zh_TW, zh_CN) pairs', len(final)))
+    splits = ['dev' if d else 'test' for d in in_dev]
     hist = collections.Counter(min(int(s * 20), 19) for s in sims)
-    return final, script_only, steps, hist
+    return final, script_only, splits, steps, hist
+
+
+# ---------------------------------------------------------------- dev/test
+
+# The corpus is split in two by package, so that the vocabulary can be
+# curated from one half (DEV: its differences may be read) and measured on
+# the other (TEST: only its figures are looked at).  Packages that ship the
+# same catalogue under several names (libgtk2.0-common, libgtk-3-common,
+# libgtk-4-common) form one group: the group's name is the package name less
+# a -common/-data/-l10n/-locales/-i18n/-base/-core suffix, digits and dots.
+# A group is TEST when the first byte of the SHA-256 of its name is odd.  A
+# distinct pair is TEST only when every package it occurs in is TEST, so no
+# TEST string is ever shown by a DEV diff.  No salt, nothing tuned: the rule
+# was fixed before any figure of either half was seen.
+SPLIT_RULES = 1
+
+
+def split_group(pkg):
+    g = re.sub(r'-(common|data|l10n|locales|i18n|base|core)$', '', pkg)
+    g = re.sub(r'[\d.]+', '', g)
+    return re.sub(r'-+', '-', g).strip('-')
+
+
+def split_of(pkg):
+    digest = hashlib.sha256(split_group(pkg).encode('utf-8')).digest()
+    return 'test' if digest[0] & 1 else 'dev'
 
 
 # ---------------------------------------------------------------- report
@@ -646,6 +697,11 @@ def self_test():
         assert unescape_line(escape_line(x)) == x and '\n' not in escape_line(x)
     assert ascii_skeleton('開啟 %s 檔案') == ascii_skeleton('打开 %s 文件')
     assert ascii_skeleton('開啟 %s') != ascii_skeleton('打开%s')
+    known = {'作业系统': {'操作系统'}, '设定': {'设置'}}
+    assert explained('安装作业系统', '安装操作系统', known)
+    assert explained('设定', '设置', known)
+    assert not explained('未知的选项', '未知选项', known)
+    assert not explained('设定作业系统', '设置作业系统。', known)
     spans = list(diff_spans('打开文件', '開啟檔案'))
     assert spans[0][:2] == ('打开文件', '開啟檔案'), spans
     print('self-test passed')
@@ -678,11 +734,25 @@ def main():
     ap.add_argument('--threshold', type=float, default=DEFAULT_THRESHOLD,
                     help='minimum similarity of t2s(zh_TW) to zh_CN '
                     '(default: %(default)s)')
+    ap.add_argument('--split', choices=('all', 'dev', 'test'), default='all',
+                    help='the pairs to report and --diff: the DEV half, the '
+                    'TEST half (by package; see README.md) or all (default; '
+                    'the tables of all three, and --diff over all pairs)')
+    ap.add_argument('--variant', action='append', metavar='ARGS',
+                    help='also run zhconv with these options (repeatable; '
+                    'default: %s; --variant= for none)' % ' and '.join(
+                        repr(v) for v in DEFAULT_VARIANTS))
+    ap.add_argument('--ceiling', action='store_true',
+                    help='also count the pairs no known term pair explains '
+                    '(what no converter reaches; see README.md)')
     ap.add_argument('--baseline', action='store_true',
                     help='also report OpenCC\'s script-only tw2s and s2tw')
     ap.add_argument('--self-test', action='store_true',
                     help='check the parser, edit distance and escapes, and exit')
     args = ap.parse_args()
+    if args.variant is None:
+        args.variant = list(DEFAULT_VARIANTS)
+    args.variant = [v for v in args.variant if v.strip()]
     if args.self_test:
         self_test()
         return
@@ -716,7 +786,7 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix='zhconv-accuracy-') as work:
         t0 = time.monotonic()
-        pairs, script_only, steps, hist = build_corpus(
+        pairs, script_only, splits, steps, hist = build_corpus(
             sources, args.opencc, work, args.threshold,
             os.path.join(cache, 'parsed'))
         t_corpus = time.monotonic() - t0
@@ -726,15 +796,18 @@ def main():
         for p in pairs:
             digest.update(('%s\0%s\n' % (p.tw, p.cn)).encode('utf-8'))
 
-        rows = [
-            ('tw→cn', Converter('zhconv --to=cn', [zhconv, '--to=cn'])),
-            ('tw→cn', Converter('opencc -c tw2sp', [args.opencc, '-c', 'tw2sp', '-i'])),
-            ('cn→tw', Converter('zhconv --to=tw', [zhconv, '--to=tw'])),
-            ('cn→tw', Converter('opencc -c s2twp', [args.opencc, '-c', 's2twp', '-i'])),
-        ]
-        if args.baseline:
-            rows.insert(2, ('tw→cn', Converter('opencc -c tw2s', [args.opencc, '-c', 'tw2s', '-i'])))
-            rows.append(('cn→tw', Converter('opencc -c s2tw', [args.opencc, '-c', 's2tw', '-i'])))
+        variants = [v.split() for v in args.variant]
+        variants = [v for v in variants if supported(zhconv, v)]
+        rows = []
+        for direction, to, oc in (('tw→cn', 'cn', ['tw2sp', 'tw2s']),
+                                  ('cn→tw', 'tw', ['s2twp', 's2tw'])):
+            for v in [[]] + variants:
+                argv = ['--to=' + to] + v
+                rows.append((direction, Converter('zhconv ' + ' '.join(argv),
+                                                  [zhconv] + argv)))
+            for c in oc[:2 if args.baseline else 1]:
+                rows.append((direction, Converter('opencc -c ' + c,
+                                                  [args.opencc, '-c', c, '-i'])))
         results = []
         for k, (direction, conv) in enumerate(rows):
             src = [p.tw for p in pairs] if direction == 'tw→cn' else [p.cn for p in pairs]
@@ -742,7 +815,25 @@ def main():
             out = conv.run(src, work, 'conv%d' % k)
             results.append((direction, conv, out, ref))
 
-    write_results(cache, pairs, script_only, results)
+        reach = None
+        if args.ceiling:
+            dirs = [d for d in os.environ.get('ZHCONV_DATA_DIR', '').split(':') if d]
+            known = known_pairs(dirs + [os.path.join(TOP, 'data')], args.opencc, work)
+            if known is None:
+                note('accuracy: --ceiling needs vocab/compiled.tsv and '
+                     'opencc/TWPhrases*.txt in ZHCONV_DATA_DIR (a built tree)')
+            else:
+                base_cn = Converter('t2s', [args.opencc, '-c', 't2s', '-i']).run(
+                    [p.tw for p in pairs], work, 'ceiling-t2s')
+                base_tw = Converter('s2t', [args.opencc, '-c', 's2t', '-i']).run(
+                    [p.cn for p in pairs], work, 'ceiling-s2t')
+                reach = {
+                    'tw→cn': [b == p.cn or explained(b, p.cn, known['cn'])
+                              for b, p in zip(base_cn, pairs)],
+                    'cn→tw': [b == p.tw or explained(b, p.tw, known['tw'])
+                              for b, p in zip(base_tw, pairs)]}
+
+    write_results(cache, pairs, script_only, splits, results)
 
     pkgs = collections.OrderedDict()
     for pkg, ver, _d, _t, _c in sources:
@@ -754,9 +845,9 @@ def main():
     if os.environ.get('ZHCONV_DATA_DIR'):
         print('ZHCONV_DATA_DIR=%s' % os.environ['ZHCONV_DATA_DIR'])
     print('opencc: %s (%s)' % (args.opencc, first_line([args.opencc, '--version'])))
-    print('corpus: %s, rules v%d, sha256 %s'
+    print('corpus: %s, rules v%d, split v%d, sha256 %s'
           % ('installed system' if args.system else tree, CORPUS_RULES,
-             digest.hexdigest()[:16]))
+             SPLIT_RULES, digest.hexdigest()[:16]))
     print()
     print('pair selection (each step keeps):')
     for label, n in steps:
@@ -776,39 +867,169 @@ def main():
           % n_script)
     print('  over-converted), %d differ in wording too (tests the vocabulary)'
           % (len(pairs) - n_script))
-    print()
-    print('%-10s %-18s %14s  %14s  %14s' % (
-        '', '', 'all pairs', 'script only', 'wording'))
-    print('%-10s %-18s %7s %6s  %7s %6s  %7s %6s' % (
-        'direction', 'converter', 'exact', 'CER', 'exact', 'CER', 'exact', 'CER'))
-    subsets = (None, True, False)
-    for direction, conv, out, ref in results:
-        cells = []
-        for want in subsets:
-            idx = [k for k in range(len(pairs)) if want is None or script_only[k] == want]
-            exact = sum(out[k] == ref[k] for k in idx)
-            dist = sum(levenshtein(out[k], ref[k]) for k in idx)
-            chars = sum(len(ref[k]) for k in idx)
-            cells.append('%6.1f%% %5.2f%%' % (100.0 * exact / max(1, len(idx)),
-                                                100.0 * dist / max(1, chars)))
-        print('%-10s %-18s %s  %s  %s' % (
-            direction, conv.label, cells[0], cells[1], cells[2]))
+    groups = {}
+    for pkg in pkgs:
+        groups.setdefault(split_of(pkg), set()).add(split_group(pkg))
+    for name in ('dev', 'test'):
+        idx = [k for k in range(len(pairs)) if splits[k] == name]
+        print('  %-4s %5d pairs (%d script only, %d wording) from %d package groups'
+              % (name.upper(), len(idx), sum(script_only[k] for k in idx),
+                 sum(not script_only[k] for k in idx), len(groups.get(name, ()))))
+
+    shown = ('all', 'dev', 'test') if args.split == 'all' else (args.split,)
+    for name in shown:
+        sel = [k for k in range(len(pairs)) if name == 'all' or splits[k] == name]
+        print()
+        print('%s (%d pairs)' % ({'all': 'ALL', 'dev': 'DEV half', 'test': 'TEST half'}[name],
+                                  len(sel)))
+        print_table(results, sel, script_only)
+        if reach:
+            print_ceiling(results, sel, reach)
     print('exact: share of pairs converted to exactly the reference; CER: edit')
     print('distance over characters / reference characters (no normalisation).')
     print()
     print('packages (%d): %s' % (len(pkgs), ' '.join('%s=%s' % kv for kv in pkgs.items())))
+    print('test package groups: %s' % ' '.join(sorted(groups.get('test', ()))))
     print('per-pair results: %s' % os.path.join(cache, 'results.tsv'))
 
     if args.diff > 0:
+        sel = [k for k in range(len(pairs)) if args.split == 'all' or splits[k] == args.split]
         for direction, conv, out, ref in results:
             if conv.label.startswith('zhconv'):
-                print_diffs(direction, conv.label, out, ref, args.diff)
+                print_diffs(direction, conv.label, [out[k] for k in sel],
+                            [ref[k] for k in sel], args.diff, args.split)
     note('accuracy: corpus %.1fs; conversions: %s'
          % (t_corpus, ', '.join('%s %.2fs' % (r[1].label, r[1].seconds)
                                 for r in results)))
 
 
-def print_diffs(direction, label, out, ref, n):
+# ---------------------------------------------------------------- ceiling
+
+def known_pairs(data_dirs, opencc, workdir):
+    """Every term pair a dictionary we know of gives, in the target script:
+    {'cn': {t2s(tw form): {cn form}}, 'tw': {s2t(cn form): {tw form}}}, from
+    zhconv's compiled vocabulary (every file, every domain) and OpenCC's
+    TWPhrases/TWPhrasesRev.  None when they are not found."""
+    def find(rel):
+        for d in data_dirs:
+            path = os.path.join(d, rel)
+            if os.path.isfile(path):
+                return path
+        return None
+    vocab = find(os.path.join('vocab', 'compiled.tsv'))
+    phrases = find(os.path.join('opencc', 'TWPhrases.txt'))
+    rev = find(os.path.join('opencc', 'TWPhrasesRev.txt'))
+    if not (vocab and phrases and rev):
+        return None
+    raw = []                                    # (tw form, cn form)
+    with open(vocab, encoding='utf-8') as f:
+        for line in f:
+            e = line.rstrip('\n').split('\t')
+            if len(e) == 10 and e[0] == 'E':
+                cn = e[5] or e[8]
+                for t in (e[6], e[7], e[9]):
+                    if cn and t:
+                        raw.append((t, cn))
+    for path, tw_first in ((phrases, False), (rev, True)):
+        with open(path, encoding='utf-8') as f:
+            for line in f:
+                k, _, v = line.rstrip('\n').partition('\t')
+                for v in v.split():
+                    # TWPhrases: mainland word in Traditional -> Taiwan word
+                    raw.append((k, v) if tw_first else (v, k))
+    # OpenCC writes mainland words in Traditional glyphs: every cn form goes
+    # through t2s, every tw form through t2s for the other key.
+    forms = sorted({x for pair in raw for x in pair})
+    t2s = dict(zip(forms, Converter('t2s', [opencc, '-c', 't2s', '-i']).run(
+        forms, workdir, 'known-t2s')))
+    cns = sorted({t2s[c] for _, c in raw})
+    s2t = dict(zip(cns, Converter('s2t', [opencc, '-c', 's2t', '-i']).run(
+        cns, workdir, 'known-s2t')))
+    out = {'cn': collections.defaultdict(set), 'tw': collections.defaultdict(set)}
+    for t, c in raw:
+        c = t2s[c]
+        out['cn'][t2s[t]].add(c)
+        out['tw'][s2t[c]].add(t)
+    # --punct: quotation marks by nesting level
+    for tw_q, cn_q in (('「', '“'), ('」', '”'), ('『', '‘'), ('』', '’')):
+        out['cn'][tw_q].add(cn_q)
+        out['tw'][cn_q].add(tw_q)
+    out['tw']['‘'].add('「')
+    out['tw']['’'].add('」')
+    return out
+
+
+def explained(base, ref, pairs, longest=16):
+    """Is every difference between BASE (the script-only conversion) and REF
+    the replacement of a known term by its counterpart?  Differences at most
+    two equal characters apart are one (操作系统 against 作业系统)."""
+    ops = difflib.SequenceMatcher(None, base, ref, autojunk=False).get_opcodes()
+    spans = []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == 'equal':
+            continue
+        if spans and i1 - spans[-1][1] <= 2 and j1 - spans[-1][3] <= 2:
+            spans[-1][1], spans[-1][3] = i2, j2
+        else:
+            spans.append([i1, i2, j1, j2])
+    prev_i = prev_j = 0
+    for k, (i1, i2, j1, j2) in enumerate(spans):
+        lo = min(i1 - prev_i, j1 - prev_j)          # equal text before
+        nxt = spans[k + 1] if k + 1 < len(spans) else [len(base), 0, len(ref), 0]
+        hi = min(nxt[0] - i2, nxt[2] - j2)          # and after
+        prev_i, prev_j = i2, j2
+        ok = False
+        for before in range(0, min(lo, longest) + 1):
+            for after in range(0, min(hi, longest) + 1):
+                x = base[i1 - before:i2 + after]
+                if x and len(x) <= longest and ref[j1 - before:j2 + after] in pairs.get(x, ()):
+                    ok = True
+                    break
+            if ok:
+                break
+        if not ok:
+            return False
+    return True
+
+
+def print_ceiling(results, sel, reach):
+    """The pairs whose reference no known term pair explains, and how the
+    failures of each zhconv row divide between those and the others."""
+    for direction in ('tw→cn', 'cn→tw'):
+        r = reach[direction]
+        n_out = sum(not r[k] for k in sel)
+        print('%-10s ceiling: %d pairs (%.1f%%) differ from the script-only '
+              'conversion by something no known term pair explains'
+              % (direction, n_out, 100.0 * n_out / max(1, len(sel))))
+        for d, conv, out, ref in results:
+            if d != direction or not conv.label.startswith('zhconv'):
+                continue
+            fail = [k for k in sel if out[k] != ref[k]]
+            unexp = sum(not r[k] for k in fail)
+            print('%-10s   %-40s wrong on %d: %d of them unexplained'
+                  % ('', conv.label, len(fail), unexp))
+
+
+def print_table(results, sel, script_only):
+    w = max(18, max(len(conv.label) for _d, conv, _o, _r in results))
+    print('%-10s %-*s %14s  %14s  %14s' % (
+        '', w, '', 'all pairs', 'script only', 'wording'))
+    print('%-10s %-*s %7s %6s  %7s %6s  %7s %6s' % (
+        'direction', w, 'converter', 'exact', 'CER', 'exact', 'CER', 'exact', 'CER'))
+    for direction, conv, out, ref in results:
+        cells = []
+        for want in (None, True, False):
+            idx = [k for k in sel if want is None or script_only[k] == want]
+            exact = sum(out[k] == ref[k] for k in idx)
+            dist = sum(levenshtein(out[k], ref[k]) for k in idx)
+            chars = sum(len(ref[k]) for k in idx)
+            cells.append('%6.1f%% %5.2f%%' % (100.0 * exact / max(1, len(idx)),
+                                                100.0 * dist / max(1, chars)))
+        print('%-10s %-*s %s  %s  %s' % (
+            direction, w, conv.label, cells[0], cells[1], cells[2]))
+
+
+def print_diffs(direction, label, out, ref, n, split):
     core = collections.Counter()
     ctx = collections.defaultdict(collections.Counter)
     for o, r in zip(out, ref):
@@ -820,11 +1041,13 @@ def print_diffs(direction, label, out, ref, n):
     tgt = 'zh_CN' if direction == 'tw→cn' else 'zh_TW'
     print()
     print('=' * 78)
-    print('%s: the %d most frequent differences between `%s` and the %s'
-          % (direction, n, label, tgt))
-    print('translation.  FOR REVIEW ONLY, NOT TO BE COPIED INTO THE VOCABULARY:')
-    print('the reference is one translator\'s wording, often a choice rather than')
-    print('a conversion; check each case (and its contexts in results.tsv).')
+    print('%s, %s pairs: the %d most frequent differences between `%s`'
+          % (direction, split.upper(), n, label))
+    print('and the %s translation.  FOR REVIEW ONLY, NOT TO BE COPIED INTO THE' % tgt)
+    print('VOCABULARY: the reference is one translator\'s wording, often a choice')
+    print('rather than a conversion; check each case (and its contexts in results.tsv).')
+    if split != 'dev':
+        print('(Curate from --split dev only: the TEST half measures the result.)')
     print('=' * 78)
     print('%6s  %s %s' % ('count', pad('zhconv → ' + tgt, 30),
                           'most frequent context (count)'))
@@ -835,15 +1058,15 @@ def print_diffs(direction, label, out, ref, n):
         print('%6d  %s %s → %s (%d)' % (c, pad(left, 30), show(ca), show(cb), cc))
 
 
-def write_results(cache, pairs, script_only, results):
+def write_results(cache, pairs, script_only, splits, results):
     path = os.path.join(cache, 'results.tsv')
-    cols = ['package', 'domain', 'msgctxt', 'msgid', 'index', 'script only',
-            'zh_TW', 'zh_CN']
+    cols = ['package', 'domain', 'msgctxt', 'msgid', 'index', 'split',
+            'script only', 'zh_TW', 'zh_CN']
     cols += ['%s %s' % (d, c.label) for d, c, _o, _r in results]
     with open(path, 'w', encoding='utf-8', newline='\n') as f:
         f.write('\t'.join(cols) + '\n')
         for k, p in enumerate(pairs):
-            row = [p.pkg, p.domain, p.ctx or '', p.msgid, str(p.idx),
+            row = [p.pkg, p.domain, p.ctx or '', p.msgid, str(p.idx), splits[k],
                    'yes' if script_only[k] else 'no', p.tw, p.cn]
             row += [r[2][k] for r in results]
             f.write('\t'.join(escape_line(x) for x in row) + '\n')
