@@ -2157,10 +2157,17 @@ S_html_feed(zhconv__scanner *sc, const char *s, size_t n, zhconv_directive how, 
       p = q + 3;
       continue;
     }
-    /* Text up to the next character that may start something. */
+    /* Text up to the next character that may start something; at the end
+     * of the data, not into a character that may be cut off (kept text
+     * is validated span by span). */
     size_t q = p;
     while (q < n && s[q] != '<' && s[q] != '-' && !(html && s[q] == '&'))
       q++;
+    if (q == n && !final) {
+      q = S_char_floor(s, n);
+      if (q <= p)
+        break;
+    }
     if (q > p) {
       S_out(sc, S_prose(sc), s + p, q - p);
       p = q;

@@ -19,6 +19,7 @@ typedef struct {
   int last;             /* the kind of the last span, -1 at first */
   int warnings;
   size_t warn_line;
+  bool cut;             /* a span ended inside a character */
 } render;
 
 static int
@@ -36,6 +37,10 @@ S_span(void *user, zhconv__span kind, const char *t, size_t n)
   }
   zhconv__buf_append(&r->text, t, n);
   zhconv__buf_append(&r->joined, t, n);
+  zhconv__utf8_stop stop;
+  zhconv__utf8_scan(t, n, &stop);
+  if (stop == ZHCONV__UTF8_INCOMPLETE)
+    r->cut = true;
   return ZHCONV_OK;
 }
 
@@ -106,6 +111,10 @@ S_case(int format, const char *fields, const char *in, const char *want, const c
     char *again = S_scan(format, fields, in, len, chunks[i], &r2);
     if (!again || !got || strcmp(again, got) != 0) {
       printf("#   in %zu-byte pieces: '%s'\n", chunks[i], again ? again : "(null)");
+      same = false;
+    }
+    if (r2.cut) {
+      printf("#   in %zu-byte pieces a span ends inside a character\n", chunks[i]);
       same = false;
     }
     free(again);
@@ -374,6 +383,12 @@ main(void)
          "P[a]D[-{]K[中]D[}-]P[b]K[<!-- zhconv:off -->c<!-- zhconv:on -->]P[d]",
          "text: the protection markup");
   S_case(TEXT, NULL, "a-b <c> -{ unclosed", "P[a-b <c> -{ unclosed]", "text: nothing else");
+  S_case(TEXT, NULL, "<!-- zhconv:off -->汉字甲乙<!-- zhconv:on -->汉",
+         "K[<!-- zhconv:off -->汉字甲乙<!-- zhconv:on -->]P[汉]",
+         "text: a kept region is not cut inside a character");
+  S_case(HTML, NULL, "<!-- zhconv:off -->汉字<b>甲乙</b><!-- zhconv:on -->",
+         "K[<!-- zhconv:off -->汉字<b>甲乙</b><!-- zhconv:on -->]",
+         "HTML: a kept region is not cut inside a character");
   S_stream_tests();
   return tap_done();
 }
