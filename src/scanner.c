@@ -479,12 +479,13 @@ S_raw_html(zhconv__scanner *sc, const char *s, size_t n, size_t p, char *kind, s
   if (c == '?') {
     if (p >= sc->pi_fail)
       return 0;
-    size_t q = S_find(s, n, p + 2, "?>");
-    if (q == SIZE_MAX) {
-      sc->pi_fail = p;
-      return 0;
-    }
-    return q + 2 - p;
+    /* As cmark's scanner reads it: a '?' right before the "?>" pairs with
+     * it instead, so that "?>" does not close. */
+    for (size_t q = p + 2; (q = S_find(s, n, q, "?>")) != SIZE_MAX; q++)
+      if (q == p + 2 || s[q - 1] != '?')
+        return q + 2 - p;
+    sc->pi_fail = p;
+    return 0;
   }
   if (c != '!')
     return 0;
@@ -509,12 +510,12 @@ S_raw_html(zhconv__scanner *sc, const char *s, size_t n, size_t p, char *kind, s
   if (n - p >= 9 && memcmp(s + p, "<![CDATA[", 9) == 0) {
     if (p >= sc->cdata_fail)
       return 0;
-    size_t q = S_find(s, n, p + 9, "]]>");
-    if (q == SIZE_MAX) {
-      sc->cdata_fail = p;
-      return 0;
-    }
-    return q + 3 - p;
+    /* (The same for a ']' right before the "]]>".) */
+    for (size_t q = p + 9; (q = S_find(s, n, q, "]]>")) != SIZE_MAX; q++)
+      if (q == p + 9 || s[q - 1] != ']')
+        return q + 3 - p;
+    sc->cdata_fail = p;
+    return 0;
   }
   if (i + 1 < n && S_is_alpha((unsigned char)s[i + 1])) {
     if (p >= sc->decl_fail)
@@ -732,8 +733,9 @@ S_inline_link(const char *s, size_t n, size_t p, size_t *ds, size_t *de, size_t 
 }
 
 /* A bare URL at s[p] (http://, https://, ftp://, www.): its length or 0.
- * It runs over ASCII characters other than spaces, '<' and ']'; trailing
- * punctuation and an unbalanced ')' are left out, as GFM does. */
+ * It runs over the ASCII characters a URL may hold (not spaces, < > " `
+ * [ ] { } \ ^ |); trailing punctuation and an unbalanced ')' are left out,
+ * as GFM does. */
 static size_t
 S_bare_url(const char *s, size_t n, size_t p)
 {
@@ -751,7 +753,7 @@ S_bare_url(const char *s, size_t n, size_t p)
   size_t host = i;
   while (i < n) {
     unsigned char c = (unsigned char)s[i];
-    if (c <= 0x20 || c >= 0x7F || c == '<' || c == ']')
+    if (c <= 0x20 || c >= 0x7F || strchr("<>\"`[]{}\\^|", c))
       break;
     i++;
   }
@@ -1695,7 +1697,7 @@ S_md_line(zhconv__scanner *sc, const char *s, size_t len, size_t eol)
       sc->fence_offset = fence_offset;
       leaf = 'F';
       break;
-    } else if (!indented && (lev = S_html_start(sc, &L, L.nonspace, cont == 'P'))) {
+    } else if (!indented && (lev = S_html_start(sc, &L, L.nonspace, cont == 'P' || maybe_lazy))) {
       S_close_unmatched(sc, matched, &started);
       S_leaf_opens(sc);
       sc->html_type = lev;

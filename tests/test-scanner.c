@@ -312,6 +312,10 @@ main(void)
   S_case(MD, NULL, "按<kbd>中</kbd>键<samp>文</samp>", "P[按]K[<kbd>中</kbd>]P[键]K[<samp>文</samp>]",
          "the contents of <kbd> and <samp>");
   S_case(MD, NULL, "a <b c=\"", "P[a <b c=\"]", "an unclosed tag is text");
+  S_case(MD, NULL, "a <![CDATA[x]]]> b `c`", "P[a <![CDATA[x]]]> b ]K[`c`]",
+         "CDATA whose text ends in ] does not close at ]]> (as cmark reads it)");
+  S_case(MD, NULL, "a <?x?" "?> b `c`", "P[a <?x?" "?> b ]K[`c`]",
+         "a processing instruction whose text ends in ? does not close at ?>");
   S_case(MD, NULL, "A&amp;B&#x4E2D;C", "P[A]K[&amp;]P[B]K[&#x4E2D;]P[C]", "entities");
   S_case(MD, NULL, "公式$a+b$和$$c$$", "P[公式]K[$a+b$]P[和]K[$$c$$]", "math");
   S_case(MD, NULL, "价格$5和$10", "P[价格$5和$10]", "dollar amounts are not math");
@@ -336,6 +340,8 @@ main(void)
   S_case(MD, NULL, "1. a\n\n       code\n", "P[1. a\n\n]K[       code\n]",
          "indented code in a list item");
   S_case(MD, NULL, "> a\nb `c`\n", "P[> a\nb ]K[`c`]P[\n]", "lazy continuation line");
+  S_case(MD, NULL, "- a\n<a href=\"x\">\n中`x`", "P[- a\n]K[<a href=\"x\">]P[\n中]K[`x`]",
+         "a lone tag on a lazy line is inline HTML, not an HTML block");
   S_case(MD, NULL, "> `a\n> b`\n", "K[> `a\n> b`]P[\n]", "a code span across quoted lines");
   S_case(MD, NULL, "标题\n===\n", "P[标题\n===\n]", "setext heading");
   S_case(MD, NULL, "# 标题 `x` #\n", "P[# 标题 ]K[`x`]P[ #\n]", "ATX heading");
