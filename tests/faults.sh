@@ -18,28 +18,17 @@ LIBTOOL="$top_builddir/libtool"
 FAULTIO="$top_builddir/tests/.libs/libfaultio.so"
 FAILMALLOC="$top_builddir/tests/.libs/libfailmalloc.so"
 
-# The real zhconv binary behind its libtool wrapper script, and the library
-# path the wrapper would set: a shim must be preloaded into zhconv, not into
-# the shell that runs the wrapper.
-REAL_ZHCONV=$ZHCONV REAL_LIBPATH=${LD_LIBRARY_PATH:-}
-if [ -x "$LIBTOOL" ]; then
-  REAL_ZHCONV=$("$LIBTOOL" --mode=execute sh -c 'echo "$0"' "$ZHCONV")
-  REAL_LIBPATH=$("$LIBTOOL" --mode=execute sh -c 'echo "${LD_LIBRARY_PATH:-}"' "$ZHCONV")
-fi
-# shim LIBRARY VAR=VALUE... "$ZHCONV" ARG...: run zhconv with LIBRARY
-# preloaded (in front of AddressSanitizer's runtime in a sanitizer build).
+# Run the real zhconv binary (not its libtool wrapper script) with a shim
+# preloaded: shim VAR=VALUE... -- ARG...
 shim() {
   lib=$1
   shift
-  n=0
-  for a in "$@"; do
-    [ "$a" = "$ZHCONV" ] && a=$REAL_ZHCONV
-    [ $n -eq 0 ] && set --
-    set -- "$@" "$a"
-    n=1
-  done
-  env "LD_PRELOAD=$lib" "LD_LIBRARY_PATH=$REAL_LIBPATH" \
-    "ASAN_OPTIONS=verify_asan_link_order=0:${ASAN_OPTIONS:-}" "$@"
+  set -- env "LD_PRELOAD=$lib" "ASAN_OPTIONS=verify_asan_link_order=0:${ASAN_OPTIONS:-}" "$@"
+  if [ -x "$LIBTOOL" ]; then
+    "$LIBTOOL" --mode=execute "$@"
+  else
+    "$@"
+  fi
 }
 zhconv_faultio() {   # zhconv_faultio VAR=VALUE... ARG...
   shim "$FAULTIO" "$@"
