@@ -228,34 +228,66 @@ zhconv_free(zhconv *z)
 {
   if (!z)
     return;
-  zhconv__engine_close(z->from_hans);
-  zhconv__engine_close(z->from_hant);
-  zhconv__matcher_free(z->vocab_hans);
-  zhconv__matcher_free(z->vocab_hant);
+  for (int i = 0; z->sides && i < 2; i++) {
+    zhconv__side *side = &z->sides[i];
+    zhconv__engine_close(side->engine);
+    zhconv__matcher_free(side->matcher);
+    zhconv__keyset_free(&side->keys);
+    free(side->chain);
+  }
+  free(z->sides);
+  if (z->data_dirs)
+    pthread_mutex_destroy(&z->open_lock);
   zhconv__vocab_free(z->vocab);
   zhconv__detector_free(z->detector);
-  zhconv__keyset_free(&z->keys);
+  free(z->data_dirs);
   free(z->front_matter);
   free(z);
 }
 
-/* Open the chain `name` (an OpenCC configuration or one of zhconv's) into
- * *engine and add its dictionaries' keys to the converter's key set. */
+/* Open a side: its chain (an OpenCC configuration or one of zhconv's), its
+ * vocabulary matcher, and the key characters of both. */
 static int
-S_open_chain(zhconv *z, const char *name, const char *data_dirs, int kind,
-             zhconv__engine **engine, char *err)
+S_open_side(const zhconv *z, zhconv__side *side)
 {
-  char *path = strncmp(name, "chains/", 7) == 0 ? zhconv__datadir_find(data_dirs, name)
+  char *err = side->error;
+  int st = zhconv__keyset_init(&side->keys);
+  if (st != ZHCONV_OK || !side->chain)
+    return st;
+  const char *name = side->chain;
+  char *path = strncmp(name, "chains/", 7) == 0 ? zhconv__datadir_find(z->data_dirs, name)
                                                 : zhconv__config_find(name);
   if (!path) {
     zhconv__errorf(err, _("OpenCC configuration '%s' not found"), name);
     return ZHCONV_ERR_CONFIG;
   }
-  int st = zhconv__engine_open(path, data_dirs, kind, engine, err);
+  st = zhconv__engine_open(path, z->data_dirs, z->engine_kind, &side->engine, err);
   if (st == ZHCONV_OK)
-    st = zhconv__keyset_add_config(&z->keys, path, data_dirs, err);
+    st = zhconv__engine_add_keychars(side->engine, path, z->data_dirs, &side->keys, err);
   free(path);
+  if (st == ZHCONV_OK && z->vocab && z->to != ZHCONV_AUTO)
+    st = zhconv__matcher_new(z->vocab, S_script(side->source), z->to, &side->matcher);
+  if (st == ZHCONV_OK && side->matcher)
+    zhconv__matcher_add_keychars(side->matcher, &side->keys);
+  if (st == ZHCONV_ERR_NOMEM && !err[0])
+    zhconv__errorf(err, "%s", zhconv_strerror(st));
   return st;
+}
+
+int
+zhconv__side_open(const zhconv *z, zhconv_variant source, const zhconv__side **out)
+{
+  zhconv__side *side = &z->sides[S_script(source) == ZHCONV_HANT];
+  *out = side;
+  if (atomic_load_explicit(&side->opened, memory_order_acquire))
+    return side->status;
+  pthread_mutex_lock((pthread_mutex_t *)&z->open_lock);
+  if (!atomic_load_explicit(&side->opened, memory_order_relaxed)) {
+    side->status = S_open_side(z, side);
+    atomic_store_explicit(&side->opened, true, memory_order_release);
+  }
+  pthread_mutex_unlock((pthread_mutex_t *)&z->open_lock);
+  return side->status;
 }
 
 /* Load the built-in vocabulary and the options' own, in order, then the
@@ -307,10 +339,13 @@ zhconv_new(zhconv_options *o, int *status)
     goto fail;
   }
   z = calloc(1, sizeof *z);
-  if (!z || zhconv__keyset_init(&z->keys) != ZHCONV_OK) {
+  if (!z || !(z->sides = calloc(2, sizeof *z->sides)) ||
+      !(z->data_dirs = strdup(o->data_dirs ? o->data_dirs : ""))) {
     st = ZHCONV_ERR_NOMEM;
     goto fail;
   }
+  pthread_mutex_init(&z->open_lock, NULL);
+  z->engine_kind = o->engine;
   z->invalid = o->invalid;
   z->punct = o->punct && !o->config;
   z->format = o->format;
@@ -319,21 +354,29 @@ zhconv_new(zhconv_options *o, int *status)
     goto fail;
   }
   zhconv__set_chunk(z, 0);
+  /* The sides in use, and their chains. */
+  bool lazy = false;
+  const char *chains[2] = {NULL, NULL};
   if (o->config) {
     /* Exactly OpenCC: one chain, no detection. */
     z->to = ZHCONV_AUTO;
     z->from = ZHCONV_HANS;
-    st = S_open_chain(z, o->config, o->data_dirs, o->engine, &z->from_hans, err);
+    z->sides[0].source = ZHCONV_HANS;
+    chains[0] = o->config;
+    st = ZHCONV_OK;
   } else {
     z->to = o->to;
     z->from = o->from;
-    zhconv_variant sources[2] = {o->from, o->from};
     if (o->from == ZHCONV_AUTO) {
-      sources[0] = ZHCONV_HANS;
-      sources[1] = ZHCONV_HANT;
+      /* Each side opens when a stream first needs it. */
+      lazy = true;
+      z->sides[0].source = ZHCONV_HANS;
+      z->sides[1].source = ZHCONV_HANT;
       st = zhconv__detector_new(o->data_dirs, &z->detector, err);
-    } else
+    } else {
+      z->sides[S_script(o->from) == ZHCONV_HANT].source = o->from;
       st = ZHCONV_OK;
+    }
     zhconv_mark mark = {0};
     if (st == ZHCONV_OK)
       st = S_load_vocab(z, o, &mark);
@@ -343,22 +386,32 @@ zhconv_new(zhconv_options *o, int *status)
       o->error_mark = mark;
       o->error_mark.file = o->error_file;
     }
-    for (int i = 0; i < 2 && st == ZHCONV_OK; i++) {
-      if (i == 1 && sources[1] == sources[0])
-        break;
-      const char *chain = zhconv__plan_chain(sources[i], o->to);
-      bool hans = S_script(sources[i]) == ZHCONV_HANS;
-      /* Text already in the target's script and region is left alone,
-       * vocabulary included. */
-      if (!chain)
-        continue;
-      st = S_open_chain(z, chain, o->data_dirs, o->engine, hans ? &z->from_hans : &z->from_hant,
-                        err);
-      zhconv__matcher **matcher = hans ? &z->vocab_hans : &z->vocab_hant;
-      if (st == ZHCONV_OK && z->vocab)
-        st = zhconv__matcher_new(z->vocab, S_script(sources[i]), o->to, matcher);
-      if (st == ZHCONV_OK && *matcher)
-        zhconv__matcher_add_keychars(*matcher, &z->keys);
+    /* Text already in the target's script and region is left alone,
+     * vocabulary included (no chain: nothing opens). */
+    for (int i = 0; i < 2; i++)
+      if (z->sides[i].source != ZHCONV_AUTO)
+        chains[i] = zhconv__plan_chain(z->sides[i].source, o->to);
+  }
+  for (int i = 0; i < 2 && st == ZHCONV_OK; i++) {
+    zhconv__side *side = &z->sides[i];
+    if (chains[i] && !(side->chain = strdup(chains[i])))
+      st = ZHCONV_ERR_NOMEM;
+    if (st != ZHCONV_OK || side->source == ZHCONV_AUTO)
+      continue;
+    if (lazy && side->chain) {
+      /* A chain that is not there is an error now, not when used. */
+      char *path = strncmp(side->chain, "chains/", 7) == 0
+                     ? zhconv__datadir_find(o->data_dirs, side->chain)
+                     : zhconv__config_find(side->chain);
+      if (!path) {
+        zhconv__errorf(err, _("OpenCC configuration '%s' not found"), side->chain);
+        st = ZHCONV_ERR_CONFIG;
+      }
+      free(path);
+    } else {
+      const zhconv__side *opened;
+      if ((st = zhconv__side_open(z, side->source, &opened)) != ZHCONV_OK)
+        zhconv__errorf(err, "%s", side->error);
     }
   }
   if (st == ZHCONV_OK)
@@ -378,18 +431,6 @@ zhconv_variant
 zhconv_target(const zhconv *z)
 {
   return z ? z->to : ZHCONV_AUTO;
-}
-
-const zhconv__engine *
-zhconv__engine_for(const zhconv *z, zhconv_variant source)
-{
-  return S_script(source) == ZHCONV_HANS ? z->from_hans : z->from_hant;
-}
-
-const zhconv__matcher *
-zhconv__matcher_for(const zhconv *z, zhconv_variant source)
-{
-  return S_script(source) == ZHCONV_HANS ? z->vocab_hans : z->vocab_hant;
 }
 
 /* ---- detection ----------------------------------------------------------- */

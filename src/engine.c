@@ -96,3 +96,14 @@ zhconv__engine_is_native(const zhconv__engine *engine)
 {
   return engine && engine->native;
 }
+
+int
+zhconv__engine_add_keychars(const zhconv__engine *engine, const char *config_path,
+                            const char *data_dirs, zhconv__keyset *ks, char *err)
+{
+  if (engine && engine->native) {
+    zhconv__native_add_keychars(engine->native, ks);
+    return ZHCONV_OK;
+  }
+  return zhconv__keyset_add_config(ks, config_path, data_dirs, err);
+}

@@ -189,6 +189,8 @@ main(int argc, char **argv)
   char **vocabs = calloc((size_t)argc, sizeof *vocabs);
   char **protects = calloc((size_t)argc, sizeof *protects);
   if (!vocabs || !protects) {
+    free(vocabs);
+    free(protects);
     fprintf(stderr, "zhconv: %s\n", zhconv_strerror(ZHCONV_ERR_NOMEM));
     return EXIT_TROUBLE;
   }
@@ -296,6 +298,8 @@ main(int argc, char **argv)
 
   zhconv_options *opts = zhconv_options_new();
   if (!opts) {
+    free(vocabs);
+    free(protects);
     cli_error(&ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
     return EXIT_TROUBLE;
   }
@@ -318,6 +322,7 @@ main(int argc, char **argv)
   free(vocabs);
   free(protects);
   if (!set_ok) {
+    zhconv_options_free(opts);
     cli_error(&ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
     return EXIT_TROUBLE;
   }

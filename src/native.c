@@ -1292,3 +1292,24 @@ done:
   *engine = e;
   return ZHCONV_OK;
 }
+
+void
+zhconv__native_add_keychars(const zhconv__native *e, zhconv__keyset *ks)
+{
+  /* Every character of every key the engine can match: the same set the
+   * key set would get from reading the dictionaries again, without the
+   * second read. */
+  for (size_t i = 0; i < e->ndicts; i++) {
+    const ndict *d = &e->dicts[i];
+    if (!d->recs)
+      continue;
+    for (size_t r = 0; r < d->starts[d->ngroups]; r++) {
+      const uchar *key = (const uchar *)d->text + REC_OFF(d->recs[r]);
+      for (size_t at = 0, len = REC_LEN(d->recs[r]); at < len;) {
+        size_t l;
+        zhconv__keyset_add_char(ks, S_decode(key + at, &l));
+        at += l;
+      }
+    }
+  }
+}

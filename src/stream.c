@@ -250,22 +250,24 @@ S_report(zhconv_stream *s, size_t at, size_t len, const char *to, uint32_t entry
 static int
 S_convert_piece(zhconv_stream *s, size_t n)
 {
-  const zhconv__engine *engine = zhconv__engine_for(s->z, s->source);
-  const zhconv__matcher *m = zhconv__matcher_for(s->z, s->source);
+  const zhconv__side *side;
+  int st = zhconv__side_open(s->z, s->source, &side);
+  if (st != ZHCONV_OK) {
+    zhconv__errorf(s->error, "%s", side->error);
+    return st;
+  }
+  const zhconv__engine *engine = side->engine;
+  const zhconv__matcher *m = side->matcher;
   const char *text = s->in.data;
   if (!m)
     return zhconv__engine_convert(engine, text, n, &s->out, s->error);
   size_t gap = 0, at = 0;
-  int st = ZHCONV_OK;
   while (at < n && st == ZHCONV_OK) {
     const char *target;
     uint32_t entry;
-    size_t step;
-    size_t len = zhconv__matcher_match(m, text + at, n - at, &target, &entry, &step);
-    if (len == 0) {
-      at += step;
-      continue;
-    }
+    size_t len = zhconv__matcher_find(m, text, n, &at, &target, &entry);
+    if (len == 0)
+      break;
     st = zhconv__engine_convert(engine, text + gap, at - gap, &s->out, s->error);
     if (st == ZHCONV_OK)
       st = zhconv__buf_append(&s->out, target, strlen(target));
@@ -361,7 +363,15 @@ S_advance(zhconv_stream *s)
   }
   if (s->valid < s->z->chunk || (s->source == ZHCONV_AUTO && s->valid < DETECT_WINDOW))
     return ZHCONV_OK;
-  size_t cut = zhconv__keyset_safe_prefix(&s->z->keys, s->in.data, s->no_cut_before,
+  /* Where to cut depends on the side that converts, so on the source. */
+  if (s->source == ZHCONV_AUTO)
+    S_decide_source(s, s->in.data, s->valid);
+  const zhconv__side *side;
+  if ((st = zhconv__side_open(s->z, s->source, &side)) != ZHCONV_OK) {
+    zhconv__errorf(s->error, "%s", side->error);
+    return S_fail(s, st, 0);
+  }
+  size_t cut = zhconv__keyset_safe_prefix(&side->keys, s->in.data, s->no_cut_before,
                                           s->valid);
   if (cut == 0) {
     s->no_cut_before = s->valid;

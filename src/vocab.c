@@ -600,8 +600,8 @@ zhconv__vocab_load_builtin(zhconv__vocab *v, const char *data_dirs, const char *
     free(compiled);
   } else
     st = zhconv__vocab_load_sources(v, data_dirs, domains, err, mark);
-  /* Every domain asked for must exist. */
-  for (const char *p = domains; st == ZHCONV_OK && p && *p;) {
+  /* Every domain asked for must exist ("*", every domain, always does). */
+  for (const char *p = domains; st == ZHCONV_OK && p && *p && strcmp(p, "*") != 0;) {
     const char *comma = strchr(p, ',');
     size_t len = comma ? (size_t)(comma - p) : strlen(p);
     bool found = false;
@@ -753,7 +753,16 @@ typedef struct tnode {
   const char *target;
 } tnode;
 
+/* The filter of pairs: one bit for each hash of a form's first two
+ * characters (PAIR_BITS of them, 8 KiB), so that most characters that
+ * start some form, but are not followed by a second character of one, cost
+ * no walk down the trie. */
+#define PAIR_LOG2 16
+#define PAIR_BIT(cp1, cp2) \
+  ((size_t)((((uint64_t)(cp1) << 21 | (cp2)) * 0x9E3779B97F4A7C15ULL) >> (64 - PAIR_LOG2)))
+
 struct zhconv__matcher {
+  uint64_t pairs[((size_t)1 << PAIR_LOG2) / 64];
   uint32_t *pages[PAGES];  /* first code point -> node + 1 */
   tnode *nodes;
   size_t nnodes;
@@ -910,6 +919,16 @@ S_matcher_from(const table *t)
   m->nodes = b.nodes;
   m->nnodes = b.nnodes;
   m->nchildren = total;
+  for (size_t page = 0; page < PAGES; page++)
+    for (size_t i = 0; m->pages[page] && i < 256; i++) {
+      if (!m->pages[page][i])
+        continue;
+      const tnode *first = &m->nodes[m->pages[page][i] - 1];
+      for (size_t k = 0; k < first->nchild; k++) {
+        size_t bit = PAIR_BIT(page << 8 | i, m->child_cp[first->child + k]);
+        m->pairs[bit / 64] |= (uint64_t)1 << (bit % 64);
+      }
+    }
   return m;
 }
 
@@ -973,6 +992,35 @@ zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
     node = &m->nodes[m->child_node[node->child + lo]];
     at += n;
   }
+}
+
+size_t
+zhconv__matcher_find(const zhconv__matcher *m, const char *text, size_t len, size_t *pos,
+                     const char **target, uint32_t *entry_index)
+{
+  for (size_t at = *pos; at < len;) {
+    uint32_t cp;
+    size_t n = zhconv__utf8_decode(text + at, &cp);
+    const uint32_t *page = cp < 0x30000 ? m->pages[cp >> 8] : NULL;
+    if (page && page[cp & 255]) {
+      const tnode *node = &m->nodes[page[cp & 255] - 1];
+      bool maybe = node->entry != NONE;
+      if (!maybe && at + n < len) {
+        uint32_t cp2;
+        zhconv__utf8_decode(text + at + n, &cp2);
+        size_t bit = PAIR_BIT(cp, cp2);
+        maybe = (m->pairs[bit / 64] >> (bit % 64)) & 1;
+      }
+      size_t step, k;
+      if (maybe && (k = zhconv__matcher_match(m, text + at, len - at, target, entry_index, &step))) {
+        *pos = at;
+        return k;
+      }
+    }
+    at += n;
+  }
+  *pos = len;
+  return 0;
 }
 
 void

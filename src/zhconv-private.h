@@ -22,6 +22,8 @@
 #ifndef ZHCONV_PRIVATE_H
 #define ZHCONV_PRIVATE_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -154,7 +156,8 @@ void zhconv__config_dicts_free(zhconv__dictref *dicts, size_t count);
 char *zhconv__datadir_find(const char *data_dirs, const char *relative_name);
 /* Read a whole (small) data file.  Returns ZHCONV_OK or ZHCONV_ERR_IO/NOMEM. */
 int zhconv__read_file(const char *path, zhconv__buf *out);
-/* A 64-bit FNV-1a hash, used to recognise OpenCC's binary dictionaries. */
+/* A fast 64-bit hash (not cryptographic), used to recognise OpenCC's
+ * binary dictionaries and in hash tables. */
 uint64_t zhconv__hash64(const void *data, size_t len);
 
 /* ---- engine.c: one OpenCC conversion chain ------------------------------ */
@@ -170,6 +173,10 @@ enum { ZHCONV__ENGINE_NATIVE = 0, ZHCONV__ENGINE_OPENCC = 1 };
 int zhconv__engine_open(const char *config_path, const char *data_dirs, int kind,
                         zhconv__engine **engine, char *err);
 bool zhconv__engine_is_native(const zhconv__engine *engine);
+/* Add the characters of the chain's dictionary keys to a key set: from the
+ * native engine's tables, or by reading the configuration's dictionaries. */
+int zhconv__engine_add_keychars(const zhconv__engine *engine, const char *config_path,
+                                const char *data_dirs, zhconv__keyset *ks, char *err);
 void zhconv__engine_close(zhconv__engine *engine);
 /* Convert valid UTF-8 without NUL bytes, appending to out. */
 int zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t len,
@@ -210,6 +217,8 @@ void zhconv__native_close(zhconv__native *engine);
  * gives, byte for byte.  Thread-safe on a shared engine. */
 int zhconv__native_convert(const zhconv__native *engine, const char *text, size_t len,
                            zhconv__buf *out);
+/* Add every character of the engine's dictionary keys to a key set. */
+void zhconv__native_add_keychars(const zhconv__native *engine, zhconv__keyset *ks);
 
 /* ---- plan.c: chains for (source, target) ------------------------------- */
 
@@ -284,6 +293,11 @@ void zhconv__matcher_free(zhconv__matcher *matcher);
 size_t zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
                              const char **target, uint32_t *entry, size_t *char_len);
 /* Mark the characters of every form as key characters (see keyset.c). */
+/* The first place at or after *pos in text[0, len) where a form matches
+ * (the longest there): its length, with *pos moved to it; 0 and *pos = len
+ * when there is none. */
+size_t zhconv__matcher_find(const zhconv__matcher *m, const char *text, size_t len, size_t *pos,
+                            const char **target, uint32_t *entry_index);
 void zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks);
 
 /* ---- punct.c: quotation marks -------------------------------------------- */
@@ -396,20 +410,37 @@ struct zhconv_options {
   char *error_file;             /* owns error_mark.file */
 };
 
+/* What converts input in one script: a chain and the vocabulary's terms,
+ * with the characters of their keys (where a stream may not cut).  A side
+ * opens on first use (zhconv__side_open), so that a converter pays only
+ * for the script its input turns out to be in. */
+typedef struct zhconv__side {
+  zhconv_variant source;        /* the script (or the region given) */
+  char *chain;                  /* NULL: the input is left as it is */
+  zhconv__engine *engine;
+  zhconv__matcher *matcher;     /* NULL without terms */
+  zhconv__keyset keys;
+  atomic_bool opened;
+  int status;                   /* of opening */
+  char error[ZHCONV__ERRLEN];
+} zhconv__side;
+
 struct zhconv {
   zhconv_variant to;            /* AUTO when running a configuration */
   zhconv_variant from;          /* AUTO: decide per stream */
   int invalid;
-  zhconv__engine *from_hans;    /* the chain for Simplified input */
-  zhconv__engine *from_hant;    /* the chain for Traditional input */
+  /* [0]: Simplified input (and a configuration), [1]: Traditional.  The
+   * sides are filled in lazily, under open_lock, through a pointer, since
+   * a converter is otherwise immutable and shared between threads. */
+  zhconv__side *sides;
+  pthread_mutex_t open_lock;
+  char *data_dirs;
+  int engine_kind;              /* ZHCONV__ENGINE_* */
   zhconv__detector *detector;   /* only when from is AUTO */
   zhconv__vocab *vocab;         /* NULL with --no-vocab and for configurations */
-  zhconv__matcher *vocab_hans;  /* terms in Simplified input */
-  zhconv__matcher *vocab_hant;  /* terms in Traditional input */
   bool punct;
   int format;                   /* streams' default ZHCONV__FORMAT_* */
   char *front_matter;           /* keys whose values are prose, or NULL */
-  zhconv__keyset keys;          /* union over chains and vocabulary */
   size_t chunk;                 /* convert when this much text is pending */
 };
 
@@ -418,7 +449,8 @@ struct zhconv {
 void zhconv__set_chunk(zhconv *z, size_t chunk);
 
 /* The engine and vocabulary that convert text whose source is `source`. */
-const zhconv__engine *zhconv__engine_for(const zhconv *z, zhconv_variant source);
-const zhconv__matcher *zhconv__matcher_for(const zhconv *z, zhconv_variant source);
+/* The side that converts input from `source`, opened if it was not yet:
+ * ZHCONV_OK, or the error of opening it (its message in side->error). */
+int zhconv__side_open(const zhconv *z, zhconv_variant source, const zhconv__side **side);
 
 #endif /* ZHCONV_PRIVATE_H */

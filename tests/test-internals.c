@@ -258,14 +258,19 @@ test_cutting(void)
       }
       /* The control: forget the key characters, so that any character is
        * taken as a safe place, and cutting must break some phrase. */
-      uint64_t *saved = z->keys.bits;
-      z->keys.bits = calloc(0x110000 / 64, sizeof(uint64_t));
+      uint64_t *saved[2];
+      for (int i = 0; i < 2; i++) {
+        saved[i] = z->sides[i].keys.bits;
+        z->sides[i].keys.bits = calloc(0x110000 / 64, sizeof(uint64_t));
+      }
       size_t n3;
       char *broken = S_fed_in_pieces(z, text, len, &n3);
       if (broken && (n3 != n1 || memcmp(broken, whole, n1) != 0))
         cuts_matter = 1;
-      free(z->keys.bits);
-      z->keys.bits = saved;
+      for (int i = 0; i < 2; i++) {
+        free(z->sides[i].keys.bits);
+        z->sides[i].keys.bits = saved[i];
+      }
       free(broken);
       free(whole);
       free(cut);

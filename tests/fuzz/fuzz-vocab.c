@@ -4,7 +4,8 @@
  *   0, 1  a YAML vocabulary (technical or regional scope), checked for
  *         conflicts as it loads.  When it loads: a matcher is built for both
  *         source scripts and one of the five targets and run over the input
- *         at every character, and (one time in four) the compiled form
+ *         at every character (and its search must find the first of those
+ *         matches), and (one time in four) the compiled form
  *         written by zhconv__vocab_write_compiled() loads back and writes
  *         out the same bytes again;
  *   2     a list of protected terms (--protect);
@@ -87,6 +88,7 @@ S_exercise(const zhconv__vocab *v, const uint8_t *text, size_t len, unsigned cho
       zhconv__matcher *m;
       FZ_CHECK(zhconv__matcher_new(v, (zhconv_variant)script, targets[t], &m) == ZHCONV_OK,
                "matcher_new");
+      size_t first_at = valid, first_len = 0;
       for (size_t at = 0; at < valid;) {
         const char *target = NULL;
         uint32_t entry = UINT32_MAX;
@@ -99,6 +101,10 @@ S_exercise(const zhconv__vocab *v, const uint8_t *text, size_t len, unsigned cho
           uint32_t cp;
           size_t first = fz_utf8_char(text + at, valid - at, &max, &cp);
           FZ_CHECK(step == first, "char_len %zu, the character is %zu bytes", step, first);
+        }
+        if (n && first_len == 0) {
+          first_at = at;
+          first_len = n;
         }
         if (n) {
           FZ_CHECK(target && entry < zhconv__vocab_size(v), "a match without an entry");
@@ -113,6 +119,15 @@ S_exercise(const zhconv__vocab *v, const uint8_t *text, size_t len, unsigned cho
           FZ_CHECK(k == n, "a match ends inside a character");
         }
         at += step;
+      }
+      /* The search (with its filter of pairs) finds the first of them. */
+      {
+        const char *target;
+        uint32_t entry;
+        size_t pos = 0;
+        size_t n = zhconv__matcher_find(m, (const char *)text, valid, &pos, &target, &entry);
+        FZ_CHECK(n == first_len && pos == first_at, "find: %zu at %zu, match: %zu at %zu", n, pos,
+                 first_len, first_at);
       }
       /* (One key set for the whole run: a fresh one costs more than the
        * rest of an input.) */
