@@ -236,7 +236,7 @@ zhconv_free(zhconv *z)
     free(side->chain);
   }
   free(z->sides);
-  if (z->data_dirs)
+  if (z->lock_made)
     pthread_mutex_destroy(&z->open_lock);
   zhconv__vocab_free(z->vocab);
   zhconv__detector_free(z->detector);
@@ -340,11 +340,12 @@ zhconv_new(zhconv_options *o, int *status)
   }
   z = calloc(1, sizeof *z);
   if (!z || !(z->sides = calloc(2, sizeof *z->sides)) ||
-      !(z->data_dirs = strdup(o->data_dirs ? o->data_dirs : ""))) {
+      (o->data_dirs && !(z->data_dirs = strdup(o->data_dirs)))) {
     st = ZHCONV_ERR_NOMEM;
     goto fail;
   }
   pthread_mutex_init(&z->open_lock, NULL);
+  z->lock_made = true;
   z->engine_kind = o->engine;
   z->invalid = o->invalid;
   z->punct = o->punct && !o->config;

@@ -434,7 +434,8 @@ struct zhconv {
    * a converter is otherwise immutable and shared between threads. */
   zhconv__side *sides;
   pthread_mutex_t open_lock;
-  char *data_dirs;
+  bool lock_made;
+  char *data_dirs;              /* NULL: the installed data */
   int engine_kind;              /* ZHCONV__ENGINE_* */
   zhconv__detector *detector;   /* only when from is AUTO */
   zhconv__vocab *vocab;         /* NULL with --no-vocab and for configurations */
