@@ -74,8 +74,10 @@ zhconv_options *
 zhconv_options_new(void)
 {
   zhconv_options *o = calloc(1, sizeof *o);
-  if (o)
+  if (o) {
     o->invalid = ZHCONV__INVALID_REJECT;
+    o->threads = 1;
+  }
   return o;
 }
 
@@ -198,6 +200,15 @@ zhconv_options_set(zhconv_options *o, zhconv_option key, const char *value)
     return S_add_vocab(o, 'p', value);
   case ZHCONV_OPT_DOMAIN:
     return S_set_string(&o->domains, value && *value ? value : NULL);
+  case ZHCONV_OPT_THREADS: {
+    char *end;
+    long n = value ? strtol(value, &end, 10) : 0;
+    if (!value || end == value || *end || n < 1 || n > ZHCONV__MAX_THREADS)
+      return S_options_fail(o, ZHCONV_ERR_ARG, _("invalid number of threads '%s' (1 to 64)"),
+                            value ? value : "");
+    o->threads = (int)n;
+    return ZHCONV_OK;
+  }
   case ZHCONV_OPT_ENGINE:
     if (value && strcmp(value, "native") == 0)
       o->engine = ZHCONV__ENGINE_NATIVE;
@@ -347,6 +358,7 @@ zhconv_new(zhconv_options *o, int *status)
   pthread_mutex_init(&z->open_lock, NULL);
   z->lock_made = true;
   z->engine_kind = o->engine;
+  z->threads = o->threads;
   z->invalid = o->invalid;
   z->punct = o->punct && !o->config;
   z->format = o->format;

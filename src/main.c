@@ -18,7 +18,7 @@ enum {
   OPT_VOCAB, OPT_NO_VOCAB, OPT_PUNCT, OPT_DETECT, OPT_EXPLAIN, OPT_PROTECT, OPT_ENGINE,
   OPT_DOMAIN, OPT_FRONT_MATTER,
   OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SKIP_EXISTING, OPT_CONVERT_NAMES, OPT_DRY_RUN,
-  OPT_HIDDEN, OPT_FOLLOW,
+  OPT_HIDDEN, OPT_FOLLOW, OPT_THREADS,
 };
 
 static const struct option S_long_options[] = {
@@ -47,6 +47,7 @@ static const struct option S_long_options[] = {
   {"explain", no_argument, NULL, OPT_EXPLAIN},
   {"protect", required_argument, NULL, OPT_PROTECT},
   {"engine", required_argument, NULL, OPT_ENGINE},
+  {"threads", required_argument, NULL, OPT_THREADS},
   {"domain", required_argument, NULL, OPT_DOMAIN},
   {"quiet", no_argument, NULL, 'q'},
   {"silent", no_argument, NULL, 'q'},
@@ -132,6 +133,9 @@ S_help(void)
   printf(_("Other:\n"
            "      --engine=ENGINE    native (the default: OpenCC's results, much faster)\n"
            "                           or opencc (libopencc itself)\n"
+           "      --threads=N        convert a large input with N threads (default:\n"
+           "                           the number of CPUs, at most 8; batch runs: 1,\n"
+           "                           as -j runs files side by side); same output\n"
            "      --data-dir=DIR     read zhconv's data from DIR (several: DIR1:DIR2)\n"
            "      --help             display this help and exit\n"
            "      --version          output version information and exit\n"
@@ -160,8 +164,15 @@ S_version(void)
 static void
 S_close_stdout(void)
 {
+  /* An earlier write may have failed already, and its error only be in the
+   * stream's error flag (glibc then drops the buffer, and fclose succeeds). */
+  bool failed = ferror(stdout) != 0;
   if (fclose(stdout) != 0) {
     perror("zhconv: write error");
+    _exit(EXIT_TROUBLE);
+  }
+  if (failed) {
+    fputs("zhconv: write error\n", stderr);
     _exit(EXIT_TROUBLE);
   }
 }
@@ -182,7 +193,7 @@ main(int argc, char **argv)
 
   const char *to = NULL, *from = NULL, *config = NULL, *output = NULL;
   const char *invalid = "reject", *data_dir = getenv("ZHCONV_DATA_DIR"), *engine = "native";
-  const char *domain = NULL, *front_matter = NULL;
+  const char *domain = NULL, *front_matter = NULL, *threads = NULL;
   bool in_place = false, no_vocab = false, punct = false, detect = false, explain = false;
   cli_batch_options batch = {NULL, false, 0, -1, false, false, false, false, false};
   bool batch_only = false;   /* an option that means a batch run */
@@ -229,6 +240,7 @@ main(int argc, char **argv)
     case OPT_PROTECT: protects[nprotects++] = optarg; break;
     case OPT_ENGINE: engine = optarg; break;
     case OPT_DOMAIN: domain = optarg; break;
+    case OPT_THREADS: threads = optarg; break;
     case OPT_NO_VOCAB: no_vocab = true; break;
     case OPT_PUNCT: punct = true; break;
     case OPT_DETECT: detect = true; break;
@@ -296,6 +308,21 @@ main(int argc, char **argv)
     if (strcmp(files[i], "-") == 0)
       S_usage_error("%s", _("--in-place cannot rewrite standard input"));
 
+  /* -i on a directory, or with a batch option, is a batch run too. */
+  bool run_batch = batch.outdir != NULL || (in_place && batch_only);
+  for (int i = 0; in_place && !run_batch && i < nfiles; i++) {
+    struct stat st;
+    run_batch = stat(files[i], &st) == 0 && S_ISDIR(st.st_mode);
+  }
+  /* Threads for one input: the CPUs (up to 8), unless files already run
+   * side by side. */
+  char threads_default[8];
+  if (!threads) {
+    long n = run_batch ? 1 : sysconf(_SC_NPROCESSORS_ONLN);
+    snprintf(threads_default, sizeof threads_default, "%ld", n < 1 ? 1 : n > 8 ? 8 : n);
+    threads = threads_default;
+  }
+
   zhconv_options *opts = zhconv_options_new();
   if (!opts) {
     free(vocabs);
@@ -306,7 +333,8 @@ main(int argc, char **argv)
   if ((to && zhconv_options_set(opts, ZHCONV_OPT_TO, to) != ZHCONV_OK) ||
       (from && zhconv_options_set(opts, ZHCONV_OPT_FROM, from) != ZHCONV_OK) ||
       zhconv_options_set(opts, ZHCONV_OPT_ENGINE, engine) != ZHCONV_OK ||
-      zhconv_options_set(opts, ZHCONV_OPT_INVALID, invalid) != ZHCONV_OK)
+      zhconv_options_set(opts, ZHCONV_OPT_INVALID, invalid) != ZHCONV_OK ||
+      zhconv_options_set(opts, ZHCONV_OPT_THREADS, threads) != ZHCONV_OK)
     S_usage_error("%s", zhconv_options_error(opts, NULL));
   bool set_ok = !(config && zhconv_options_set(opts, ZHCONV_OPT_CONFIG, config) != ZHCONV_OK) &&
                 !(data_dir && *data_dir &&
@@ -351,12 +379,6 @@ main(int argc, char **argv)
   if (nfiles == 0) {
     files = stdin_only;
     nfiles = 1;
-  }
-  /* -i on a directory, or with a batch option, is a batch run too. */
-  bool run_batch = batch.outdir != NULL || (in_place && batch_only);
-  for (int i = 0; in_place && !run_batch && i < nfiles; i++) {
-    struct stat st;
-    run_batch = stat(files[i], &st) == 0 && S_ISDIR(st.st_mode);
   }
   if (run_batch) {
     batch.in_place = in_place;

@@ -176,6 +176,27 @@ S_find(const char *s, size_t n, size_t from, const char *w)
   return SIZE_MAX;
 }
 
+/* The first i >= from where s[i] is '<' or '-' (or '&' when amp), or n.
+ * Prose is long and these bytes are rare in it, so eight bytes are tested
+ * at a time: a byte equal to c makes (w ^ c*0x01..01) have a zero byte. */
+static size_t
+S_skip_prose(const char *s, size_t n, size_t from, bool amp)
+{
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  const uint64_t lt = '<' * ones, dash = '-' * ones, and = (amp ? '&' : '<') * ones;
+  size_t i = from;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    uint64_t a = w ^ lt, b = w ^ dash, c = w ^ and;
+    if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs)
+      break;
+  }
+  while (i < n && s[i] != '<' && s[i] != '-' && !(amp && s[i] == '&'))
+    i++;
+  return i;
+}
+
 /* Back a cut at s[n] up to a character boundary. */
 static size_t
 S_char_floor(const char *s, size_t n)
@@ -2162,9 +2183,7 @@ S_html_feed(zhconv__scanner *sc, const char *s, size_t n, zhconv_directive how, 
     /* Text up to the next character that may start something; at the end
      * of the data, not into a character that may be cut off (kept text
      * is validated span by span). */
-    size_t q = p;
-    while (q < n && s[q] != '<' && s[q] != '-' && !(html && s[q] == '&'))
-      q++;
+    size_t q = S_skip_prose(s, n, p, html);
     if (q == n && !final) {
       q = S_char_floor(s, n);
       if (q <= p)

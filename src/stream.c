@@ -38,6 +38,9 @@
  * so that the decision does not depend on how the input was chunked. */
 #define DETECT_WINDOW ((size_t)64 * 1024)
 
+typedef struct zhconv__helpers zhconv__helpers;
+static void S_helpers_free(zhconv__helpers *all);
+
 struct zhconv_stream {
   const zhconv *z;
   int format_asked;        /* ZHCONV__FORMAT_*, as set (AUTO: sniff) */
@@ -63,12 +66,14 @@ struct zhconv_stream {
   int status;              /* 0, or the error that stopped the stream */
   char error[ZHCONV__ERRLEN];
   zhconv_mark error_mark;
+  zhconv__helpers *helpers;/* NULL until a piece is converted in parallel */
 };
 
 void
 zhconv__set_chunk(zhconv *z, size_t chunk)
 {
-  z->chunk = chunk ? chunk : CHUNK;
+  /* With helper threads, more is gathered, so that each gets a chunk. */
+  z->chunk = chunk ? chunk : CHUNK * (size_t)(z->threads > 1 ? z->threads : 1);
 }
 
 size_t
@@ -127,6 +132,7 @@ zhconv_stream_free(zhconv_stream *s)
   zhconv__buf_free(&s->out);
   zhconv__buf_free(&s->raw);
   zhconv__scanner_free(s->scanner);
+  S_helpers_free(s->helpers);
   free(s);
 }
 
@@ -246,7 +252,183 @@ S_report(zhconv_stream *s, size_t at, size_t len, const char *to, uint32_t entry
   s->on_change(s->on_change_user, &c);
 }
 
-/* Vocabulary, then the engine for the text between terms: in[0, n). */
+/* Vocabulary, then the engine for the text between terms: text[0, n),
+ * appended to out.  Changes are reported to the stream `report` (NULL: not
+ * reported), at text - report->in.data. */
+static int
+S_convert_range(const zhconv__side *side, const char *text, size_t n, zhconv__buf *out,
+                char *err, zhconv_stream *report)
+{
+  const zhconv__engine *engine = side->engine;
+  const zhconv__matcher *m = side->matcher;
+  if (!m)
+    return zhconv__engine_convert(engine, text, n, out, err);
+  size_t gap = 0, at = 0;
+  int st = ZHCONV_OK;
+  while (at < n && st == ZHCONV_OK) {
+    const char *target;
+    uint32_t entry;
+    size_t len = zhconv__matcher_find(m, text, n, &at, &target, &entry);
+    if (len == 0)
+      break;
+    st = zhconv__engine_convert(engine, text + gap, at - gap, out, err);
+    if (st == ZHCONV_OK)
+      st = zhconv__buf_append(out, target, strlen(target));
+    if (st == ZHCONV_OK && report && (strlen(target) != len || memcmp(target, text + at, len)))
+      S_report(report, (size_t)(text - report->in.data) + at, len, target, entry);
+    at += len;
+    gap = at;
+  }
+  if (st == ZHCONV_OK)
+    st = zhconv__engine_convert(engine, text + gap, n - gap, out, err);
+  return st;
+}
+
+/* ---- helper threads ------------------------------------------------------ */
+
+/* A stream with ZHCONV_OPT_THREADS > 1 cuts a large piece of text where
+ * cutting changes nothing (as the stream always does, see the top) and
+ * gives all but the first part to helper threads of its own, each writing
+ * to a buffer of its own; the parts' results are joined in order. */
+typedef struct helper {
+  pthread_t thread;
+  struct zhconv__helpers *all;
+  const char *text;        /* the job: text[0, n) */
+  size_t n;
+  zhconv__buf out;
+  int status;
+  char error[ZHCONV__ERRLEN];
+  bool has_job;
+} helper;
+
+struct zhconv__helpers {
+  pthread_mutex_t lock;
+  pthread_cond_t job, done;
+  const zhconv__side *side;
+  int count;               /* helpers started */
+  int busy;                /* jobs not yet done */
+  bool quit;
+  helper h[ZHCONV__MAX_THREADS - 1];
+};
+
+static void *
+S_helper_main(void *arg)
+{
+  helper *h = arg;
+  zhconv__helpers *all = h->all;
+  pthread_mutex_lock(&all->lock);
+  for (;;) {
+    while (!h->has_job && !all->quit)
+      pthread_cond_wait(&all->job, &all->lock);
+    if (all->quit)
+      break;
+    pthread_mutex_unlock(&all->lock);
+    h->out.len = 0;
+    h->error[0] = '\0';
+    h->status = S_convert_range(all->side, h->text, h->n, &h->out, h->error, NULL);
+    pthread_mutex_lock(&all->lock);
+    h->has_job = false;
+    if (--all->busy == 0)
+      pthread_cond_signal(&all->done);
+  }
+  pthread_mutex_unlock(&all->lock);
+  return NULL;
+}
+
+static void
+S_helpers_free(zhconv__helpers *all)
+{
+  if (!all)
+    return;
+  pthread_mutex_lock(&all->lock);
+  all->quit = true;
+  pthread_cond_broadcast(&all->job);
+  pthread_mutex_unlock(&all->lock);
+  for (int i = 0; i < all->count; i++) {
+    pthread_join(all->h[i].thread, NULL);
+    zhconv__buf_free(&all->h[i].out);
+  }
+  pthread_cond_destroy(&all->job);
+  pthread_cond_destroy(&all->done);
+  pthread_mutex_destroy(&all->lock);
+  free(all);
+}
+
+/* Start up to `want` helpers (fewer if the system has no more to give);
+ * how many there are. */
+static int
+S_helpers_start(zhconv_stream *s, int want)
+{
+  zhconv__helpers *all = s->helpers;
+  if (!all) {
+    if (!(all = calloc(1, sizeof *all)))
+      return 0;
+    pthread_mutex_init(&all->lock, NULL);
+    pthread_cond_init(&all->job, NULL);
+    pthread_cond_init(&all->done, NULL);
+    s->helpers = all;
+  }
+  while (all->count < want) {
+    helper *h = &all->h[all->count];
+    h->all = all;
+    if (pthread_create(&h->thread, NULL, S_helper_main, h) != 0)
+      break;
+    all->count++;
+  }
+  return all->count;
+}
+
+/* Convert in[0, n) with helpers: the stream's thread takes the first part
+ * (straight into the output), each helper one of the others. */
+static int
+S_convert_parallel(zhconv_stream *s, const zhconv__side *side, size_t n, int helpers)
+{
+  const char *text = s->in.data;
+  size_t cuts[ZHCONV__MAX_THREADS + 1];
+  int parts = 0;
+  cuts[0] = 0;
+  for (int i = 1; i <= helpers; i++) {
+    /* The last safe place at or before an even share of the text. */
+    size_t want = n / (size_t)(helpers + 1) * (size_t)i;
+    while (want > cuts[parts] && ((unsigned char)text[want] & 0xC0) == 0x80)
+      want--;
+    size_t cut = zhconv__keyset_safe_prefix(&side->keys, text, cuts[parts], want);
+    if (cut > cuts[parts] && cut < n)
+      cuts[++parts] = cut;
+  }
+  cuts[parts + 1] = n;
+  zhconv__helpers *all = s->helpers;
+  pthread_mutex_lock(&all->lock);
+  all->side = side;
+  all->busy = parts;
+  for (int i = 0; i < parts; i++) {
+    helper *h = &all->h[i];
+    h->text = text + cuts[i + 1];
+    h->n = cuts[i + 2] - cuts[i + 1];
+    h->has_job = true;
+  }
+  pthread_cond_broadcast(&all->job);
+  pthread_mutex_unlock(&all->lock);
+
+  int st = S_convert_range(side, text, cuts[1], &s->out, s->error, NULL);
+
+  pthread_mutex_lock(&all->lock);
+  while (all->busy > 0)
+    pthread_cond_wait(&all->done, &all->lock);
+  pthread_mutex_unlock(&all->lock);
+  for (int i = 0; i < parts; i++) {
+    helper *h = &all->h[i];
+    if (st == ZHCONV_OK && h->status != ZHCONV_OK) {
+      st = h->status;
+      memcpy(s->error, h->error, sizeof s->error);
+    }
+    if (st == ZHCONV_OK)
+      st = zhconv__buf_append(&s->out, h->out.data, h->out.len);
+  }
+  return st;
+}
+
+/* Vocabulary, then the engine: in[0, n), by the side for the source. */
 static int
 S_convert_piece(zhconv_stream *s, size_t n)
 {
@@ -256,29 +438,15 @@ S_convert_piece(zhconv_stream *s, size_t n)
     zhconv__errorf(s->error, "%s", side->error);
     return st;
   }
-  const zhconv__engine *engine = side->engine;
-  const zhconv__matcher *m = side->matcher;
-  const char *text = s->in.data;
-  if (!m)
-    return zhconv__engine_convert(engine, text, n, &s->out, s->error);
-  size_t gap = 0, at = 0;
-  while (at < n && st == ZHCONV_OK) {
-    const char *target;
-    uint32_t entry;
-    size_t len = zhconv__matcher_find(m, text, n, &at, &target, &entry);
-    if (len == 0)
-      break;
-    st = zhconv__engine_convert(engine, text + gap, at - gap, &s->out, s->error);
-    if (st == ZHCONV_OK)
-      st = zhconv__buf_append(&s->out, target, strlen(target));
-    if (st == ZHCONV_OK && s->on_change && (strlen(target) != len || memcmp(target, text + at, len)))
-      S_report(s, at, len, target, entry);
-    at += len;
-    gap = at;
+  /* In parallel only where the order of reports cannot matter and each
+   * helper gets a share worth the hand-over. */
+  int threads = s->z->threads;
+  if (threads > 1 && !s->on_change && side->engine && n >= (size_t)threads * 16) {
+    int helpers = S_helpers_start(s, threads - 1);
+    if (helpers > 0)
+      return S_convert_parallel(s, side, n, helpers);
   }
-  if (st == ZHCONV_OK)
-    st = zhconv__engine_convert(engine, text + gap, n - gap, &s->out, s->error);
-  return st;
+  return S_convert_range(side, s->in.data, n, &s->out, s->error, s->on_change ? s : NULL);
 }
 
 /* Decide the source script from the valid text `text` (auto). */

@@ -37,6 +37,14 @@ zhconv__utf8_scan(const char *text, size_t len, zhconv__utf8_stop *stop)
         break;
       i += 8;
     }
+    /* Runs of three-byte sequences (CJK text), by the same rule as below. */
+    while (i + 3 <= len) {
+      unsigned char c = s[i];
+      if (c < 0xE1 || c == 0xED || c > 0xEF || ((s[i + 1] & 0xC0) != 0x80) ||
+          ((s[i + 2] & 0xC0) != 0x80))
+        break;
+      i += 3;
+    }
     if (i >= len)
       break;
     unsigned char c = s[i];

@@ -702,7 +702,7 @@ S_find(const table *t, const char *key, size_t len)
 static int
 S_grow(table *t)
 {
-  size_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
+  size_t cap = t->slots ? (t->mask + 1) * 2 : 16;
   slot *old = t->slots;
   size_t oldcap = old ? t->mask + 1 : 0;
   t->slots = calloc(cap, sizeof *t->slots);
@@ -754,15 +754,17 @@ typedef struct tnode {
 } tnode;
 
 /* The filter of pairs: one bit for each hash of a form's first two
- * characters (PAIR_BITS of them, 8 KiB), so that most characters that
- * start some form, but are not followed by a second character of one, cost
- * no walk down the trie. */
-#define PAIR_LOG2 16
-#define PAIR_BIT(cp1, cp2) \
-  ((size_t)((((uint64_t)(cp1) << 21 | (cp2)) * 0x9E3779B97F4A7C15ULL) >> (64 - PAIR_LOG2)))
+ * characters, in a table of about 8 bits per pair (and the same for
+ * one-character forms, with 0 as the second, in a table of their own), so
+ * that the search tests each place of the text against a table that stays
+ * in the cache and walks the trie only where a form may start. */
+#define PAIR_BIT(cp1, cp2, log2) \
+  ((size_t)((((uint64_t)(cp1) << 21 | (cp2)) * 0x9E3779B97F4A7C15ULL) >> (64 - (log2))))
+#define PAIR_TEST(filter, bit) (((filter)[(bit) / 64] >> ((bit) % 64)) & 1)
 
 struct zhconv__matcher {
-  uint64_t pairs[((size_t)1 << PAIR_LOG2) / 64];
+  uint64_t *pairs, *singles;  /* 2^pair_log2 bits each */
+  int pair_log2;
   uint32_t *pages[PAGES];  /* first code point -> node + 1 */
   tnode *nodes;
   size_t nnodes;
@@ -781,6 +783,7 @@ zhconv__matcher_free(zhconv__matcher *m)
   free(m->nodes);
   free(m->child_cp);
   free(m->child_node);
+  free(m->pairs);
   free(m);
 }
 
@@ -919,14 +922,33 @@ S_matcher_from(const table *t)
   m->nodes = b.nodes;
   m->nnodes = b.nnodes;
   m->nchildren = total;
+  /* About 8 bits for each pair (and as many for one-character forms). */
+  size_t pairs = 0;
+  for (size_t page = 0; page < PAGES; page++)
+    for (size_t i = 0; m->pages[page] && i < 256; i++)
+      if (m->pages[page][i])
+        pairs += 1 + m->nodes[m->pages[page][i] - 1].nchild;
+  m->pair_log2 = 9;
+  while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 8 * pairs)
+    m->pair_log2++;
+  size_t words = ((size_t)1 << m->pair_log2) / 64;
+  if (!(m->pairs = calloc(2 * words, sizeof *m->pairs))) {
+    zhconv__matcher_free(m);
+    return NULL;
+  }
+  m->singles = m->pairs + words;
   for (size_t page = 0; page < PAGES; page++)
     for (size_t i = 0; m->pages[page] && i < 256; i++) {
       if (!m->pages[page][i])
         continue;
       const tnode *first = &m->nodes[m->pages[page][i] - 1];
-      for (size_t k = 0; k < first->nchild; k++) {
-        size_t bit = PAIR_BIT(page << 8 | i, m->child_cp[first->child + k]);
-        m->pairs[bit / 64] |= (uint64_t)1 << (bit % 64);
+      for (size_t k = 0; k <= first->nchild; k++) {
+        if (k == first->nchild && first->entry == NONE)
+          break;
+        size_t bit = PAIR_BIT(page << 8 | i, k < first->nchild ? m->child_cp[first->child + k] : 0,
+                              m->pair_log2);
+        uint64_t *filter = k < first->nchild ? m->pairs : m->singles;
+        filter[bit / 64] |= (uint64_t)1 << (bit % 64);
       }
     }
   return m;
@@ -998,26 +1020,23 @@ size_t
 zhconv__matcher_find(const zhconv__matcher *m, const char *text, size_t len, size_t *pos,
                      const char **target, uint32_t *entry_index)
 {
-  for (size_t at = *pos; at < len;) {
-    uint32_t cp;
-    size_t n = zhconv__utf8_decode(text + at, &cp);
-    const uint32_t *page = cp < 0x30000 ? m->pages[cp >> 8] : NULL;
-    if (page && page[cp & 255]) {
-      const tnode *node = &m->nodes[page[cp & 255] - 1];
-      bool maybe = node->entry != NONE;
-      if (!maybe && at + n < len) {
-        uint32_t cp2;
-        zhconv__utf8_decode(text + at + n, &cp2);
-        size_t bit = PAIR_BIT(cp, cp2);
-        maybe = (m->pairs[bit / 64] >> (bit % 64)) & 1;
-      }
-      size_t step, k;
-      if (maybe && (k = zhconv__matcher_match(m, text + at, len - at, target, entry_index, &step))) {
+  size_t at = *pos;
+  uint32_t cp = 0, next = 0;
+  size_t n = at < len ? zhconv__utf8_decode(text + at, &cp) : 0;
+  while (at < len) {
+    size_t n2 = at + n < len ? zhconv__utf8_decode(text + at + n, &next) : 0;
+    size_t pair = PAIR_BIT(cp, n2 ? next : 0, m->pair_log2);
+    size_t single = PAIR_BIT(cp, 0, m->pair_log2);
+    if ((n2 && PAIR_TEST(m->pairs, pair)) || PAIR_TEST(m->singles, single)) {
+      size_t step, k = zhconv__matcher_match(m, text + at, len - at, target, entry_index, &step);
+      if (k) {
         *pos = at;
         return k;
       }
     }
     at += n;
+    cp = next;
+    n = n2;
   }
   *pos = len;
   return 0;

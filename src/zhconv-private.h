@@ -401,6 +401,7 @@ struct zhconv_options {
   bool punct;
   int engine;                   /* ZHCONV__ENGINE_* */
   char *domains;                /* optional vocabularies, comma-separated */
+  int threads;                  /* per stream, 1 to ZHCONV__MAX_THREADS */
   int format;                   /* ZHCONV__FORMAT_*, not AUTO */
   char *front_matter;           /* keys whose values are prose, or NULL */
   zhconv__buf vocab_files;      /* NUL-separated: 'f' path or 't' text */
@@ -443,7 +444,10 @@ struct zhconv {
   int format;                   /* streams' default ZHCONV__FORMAT_* */
   char *front_matter;           /* keys whose values are prose, or NULL */
   size_t chunk;                 /* convert when this much text is pending */
+  int threads;                  /* per stream (ZHCONV_OPT_THREADS) */
 };
+
+#define ZHCONV__MAX_THREADS 64
 
 /* Tests only: convert in pieces of about `chunk` bytes, so that small
  * texts exercise the cutting. */

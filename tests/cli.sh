@@ -142,4 +142,18 @@ yes '漢字漢字漢字漢字漢字漢字漢字漢字' | head -n 200000 > big.tx
 st=$( { zhconv --to=hans --invalid=keep big.txt 2> err.txt; echo $? > st.txt; } | head -n 1 > /dev/null; cat st.txt)
 { [ "$st" -eq 0 ] || [ "$st" -eq 141 ]; } && [ ! -s err.txt ]; ok $? "a closed pipe ends zhconv quietly (status $st)"
 
+# ---- threads ------------------------------------------------------------------------
+# Several threads give the output of one, on 2 MB of Taiwan news and of Markdown.
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do cat "$DATA/samples/ft-article-tw.txt"; done > news.txt
+cat news.txt news.txt news.txt news.txt > news4.txt
+for i in 1 2 3 4 5 6 7 8; do cat "$DATA/samples/post-cn.md"; done > post8.md
+for args in "--to=cn news4.txt" "--to=hk news4.txt" "--config=tw2sp news4.txt" "--to=tw --punct post8.md"; do
+  # shellcheck disable=SC2086
+  zhconv --threads=1 $args > one.txt && zhconv --threads=3 $args > three.txt
+  same_file three.txt one.txt "--threads=3 $args: the output of --threads=1"
+done
+zhconv --threads=0 --to=cn news.txt > out.txt 2> err.txt
+[ $? -eq 2 ] && grep -q "invalid number of threads '0'" err.txt && [ ! -s out.txt ]
+ok $? "--threads=0: a usage error (exit 2), nothing written"
+
 done_testing

@@ -93,6 +93,64 @@ S_make(const char *const *settings)
   return z;
 }
 
+/* ---- 1b. threads ----------------------------------------------------------- */
+
+/* A stream with helper threads gives what one thread gives, whatever the
+ * pieces: the text is cut every few hundred bytes, so each conversion is
+ * shared out in many parts. */
+static void
+test_threads(void)
+{
+  const char *const sets[][5] = {
+    {"to=cn", "invalid=keep", "punct=yes", NULL},
+    {"to=tw", "invalid=replace", NULL},
+    {"to=hant", "from=hans", NULL},
+    {"config=tw2sp", "invalid=keep", NULL},
+    {"to=hk", "engine=opencc", "invalid=keep", NULL},
+  };
+  zhconv__buf text = {0};
+  for (size_t c = 0; c < sizeof sets / sizeof sets[0]; c++) {
+    const char *threaded[6];
+    size_t k = 0;
+    for (; sets[c][k]; k++)
+      threaded[k] = sets[c][k];
+    threaded[k] = c % 2 ? "threads=2" : "threads=5";
+    threaded[k + 1] = NULL;
+    zhconv *one = S_make(sets[c]), *many = S_make(threaded);
+    if (!OK(one && many, "threads: converters %zu", c)) {
+      zhconv_free(one);
+      zhconv_free(many);
+      continue;
+    }
+    int bad = 0, texts = 30;
+    for (int i = 0; i < texts; i++) {
+      S_text(&text, 1 + (size_t)(fz_next(&S_rng) % 40000), i % 3 == 0);
+      fz_result whole, parallel;
+      fz_oneshot(one, (const uint8_t *)text.data, text.len, &whole);
+      zhconv__set_chunk(many, 64 + (size_t)(fz_next(&S_rng) % 4096));
+      zhconv_stream *s = zhconv_stream_new(many);
+      fz_stream(s, (const uint8_t *)text.data, text.len, &S_rng, false, &parallel);
+      zhconv_stream_free(s);
+      bool same = whole.status == parallel.status &&
+                  (whole.status < 0 ? whole.mark.offset == parallel.mark.offset
+                                    : whole.out.len == parallel.out.len &&
+                                        (whole.out.len == 0 ||
+                                         memcmp(whole.out.data, parallel.out.data,
+                                                whole.out.len) == 0));
+      if (!same && bad++ == 0)
+        printf("# converter %zu, text %d: one thread %d (%zu bytes), threads %d (%zu bytes)\n",
+               c, i, whole.status, whole.out.len, parallel.status, parallel.out.len);
+      fz_result_free(&whole);
+      fz_result_free(&parallel);
+    }
+    OK(bad == 0, "threads: %s %s: %d random texts up to 40 KB, cut every few KB: the same as one thread",
+       sets[c][0], threaded[k], texts);
+    zhconv_free(one);
+    zhconv_free(many);
+  }
+  zhconv__buf_free(&text);
+}
+
 /* ---- 1. buffer sizes ------------------------------------------------------ */
 
 static void
@@ -598,6 +656,7 @@ main(void)
   fclose(f);
 
   test_buffer_sizes(protect);
+  test_threads();
   test_invalid();
   test_known_defects();
   test_protected(protect, terms, sizeof terms / sizeof terms[0]);

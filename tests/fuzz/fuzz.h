@@ -83,6 +83,7 @@ fz_converter(const char *const *settings)
     {"punct", ZHCONV_OPT_PUNCT}, {"vocab_text", ZHCONV_OPT_VOCAB_TEXT},
     {"protect", ZHCONV_OPT_PROTECT}, {"format", ZHCONV_OPT_FORMAT},
     {"engine", ZHCONV_OPT_ENGINE}, {"front_matter", ZHCONV_OPT_FRONT_MATTER},
+    {"threads", ZHCONV_OPT_THREADS},
   };
   zhconv_options *o = zhconv_options_new();
   FZ_CHECK(o, "zhconv_options_new");
