@@ -10,7 +10,9 @@
  *     fz_stream), and a stream that is reset converts the same way again;
  *   - with --invalid=replace the output is always well-formed UTF-8, and
  *     with keep it is whenever the input is;
- *   - with ZHCONV_FLUSH thrown in at random, nothing breaks. */
+ *   - with ZHCONV_FLUSH thrown in at random, nothing breaks;
+ *   - two of the converters use helper threads (ZHCONV_OPT_THREADS), so
+ *     their pieces are also shared out between threads. */
 #include "fuzz.h"
 
 #include <unistd.h>
@@ -31,10 +33,10 @@ S_get(unsigned i)
   const char *const sets[NCONV][8] = {
     {"to=hans", "invalid=keep", NULL},
     {"to=cn", "invalid=keep", "punct=yes", NULL},
-    {"to=tw", "invalid=replace", NULL},
+    {"to=tw", "invalid=replace", "threads=3", NULL},
     {"to=hk", "from=hans", NULL},
     {"to=hant", "from=tw", "invalid=keep", NULL},
-    {"config=t2s", "invalid=keep", NULL},
+    {"config=t2s", "invalid=keep", "threads=2", NULL},
     {"to=tw", "engine=opencc", "invalid=keep", "punct=yes", NULL},
     {"to=cn", "from=hant", "no_vocab=yes", protect, "invalid=replace",
      "vocab_text=- {cn: 英伟达, tw: 輝達}", NULL},
