@@ -32,6 +32,7 @@ typedef struct entry {
   uint32_t line;        /* 1-based */
   uint32_t column;      /* 1-based */
   uint8_t scope;        /* ZHCONV__SCOPE_* */
+  uint8_t only;         /* "only:": bit 1 << target for each target it serves; 0: all */
 } entry;
 
 struct zhconv__vocab {
@@ -277,6 +278,31 @@ typedef struct {
   size_t first;   /* the file's first entry */
 } loading;
 
+/* "cn" or "cn, hans": the targets a one-way entry serves, as bits. */
+static int
+S_parse_only(const char *value, uint8_t *only)
+{
+  *only = 0;
+  for (const char *p = value; *p;) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    size_t n = strcspn(p, " ,");
+    if (n == 0)
+      break;
+    char name[8];
+    zhconv_variant target;
+    if (n >= sizeof name)
+      return ZHCONV_ERR_SYNTAX;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    if (zhconv_variant_parse(name, &target) != ZHCONV_OK || target == ZHCONV_AUTO)
+      return ZHCONV_ERR_SYNTAX;
+    *only |= (uint8_t)(1u << target);
+    p += n;
+  }
+  return *only ? ZHCONV_OK : ZHCONV_ERR_SYNTAX;
+}
+
 static int
 S_add_entry(void *user, const mapping *m, problem *p)
 {
@@ -290,10 +316,18 @@ S_add_entry(void *user, const mapping *m, problem *p)
     for (int f = 0; f < NFORMS; f++)
       if (strcmp(m->keys[i], S_form_names[f]) == 0)
         slot = f;
+    if (slot < 0 && strcmp(m->keys[i], "only") == 0) {
+      st = S_parse_only(m->values[i], &e.only);
+      if (st != ZHCONV_OK)
+        st = S_problem(p, st, m->value_marks[i], "%s",
+                       _("'only' takes targets separated by commas (cn, tw, hk, hans, hant)"));
+      continue;
+    }
     if (slot < 0) {
       if (strcmp(m->keys[i], "note") != 0 && strcmp(m->keys[i], "source") != 0)
         st = S_problem(p, ZHCONV_ERR_SYNTAX, m->value_marks[i],
-                       _("unknown key '%s' (cn, tw, hk, hans, hant, note, source)"), m->keys[i]);
+                       _("unknown key '%s' (cn, tw, hk, hans, hant, only, note, source)"),
+                       m->keys[i]);
       continue;
     }
     if (e.forms[slot]) {
@@ -483,11 +517,12 @@ zhconv__vocab_load_protected(zhconv__vocab *v, const char *path, char *err, zhco
  * Parsing four thousand YAML entries and normalising them takes longer than
  * zhconv may take to start, so the build compiles the built-in files
  * (src/vocab-compile.c) into vocab/compiled.tsv: "F<TAB>vocab/NAME.yaml" for
- * each file, then "E<TAB>file<TAB>line<TAB>column<TAB>scope<TAB>cn<TAB>tw
- * <TAB>hk<TAB>hans<TAB>hant" for each entry (empty: absent).  Forms never
+ * each file, then "E<TAB>file<TAB>line<TAB>column<TAB>kind<TAB>cn<TAB>tw
+ * <TAB>hk<TAB>hans<TAB>hant" for each entry (empty: absent; kind: the
+ * scope, plus 16 times the bits of "only:").  Forms never
  * hold tabs or newlines. */
 
-#define COMPILED_MAGIC "zhconv-vocab 1\n"
+#define COMPILED_MAGIC "zhconv-vocab 2\n"
 
 int
 zhconv__vocab_write_compiled(const zhconv__vocab *v, FILE *out)
@@ -500,7 +535,8 @@ zhconv__vocab_write_compiled(const zhconv__vocab *v, FILE *out)
   }
   for (size_t i = 0; i < v->count; i++) {
     const entry *e = &v->entries[i];
-    fprintf(out, "E\t%u\t%u\t%u\t%u", e->file, e->line, e->column, e->scope);
+    fprintf(out, "E\t%u\t%u\t%u\t%u", e->file, e->line, e->column,
+            (unsigned)e->scope | (unsigned)e->only << 4);
     for (int f = 0; f < NFORMS; f++)
       fprintf(out, "\t%s", e->forms[f] ? e->forms[f] : "");
     fputc('\n', out);
@@ -565,7 +601,9 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
       e->file = (uint32_t)(first_file + strtoul(f[1], NULL, 10));
       e->line = (uint32_t)strtoul(f[2], NULL, 10);
       e->column = (uint32_t)strtoul(f[3], NULL, 10);
-      e->scope = (uint8_t)strtoul(f[4], NULL, 10);
+      unsigned long scope = strtoul(f[4], NULL, 10);
+      e->scope = (uint8_t)(scope & 15);
+      e->only = (uint8_t)(scope >> 4);
       for (int k = 0; k < NFORMS && st == ZHCONV_OK; k++) {
         /* A damaged file is refused: the matcher needs valid UTF-8. */
         zhconv__utf8_stop stop;
@@ -650,6 +688,8 @@ zhconv__vocab_load_sources(zhconv__vocab *v, const char *data_dirs, const char *
 static const char *
 S_target_form(const entry *e, zhconv_variant target)
 {
+  if (e->only && !(e->only & (1u << target)))
+    return NULL;  /* a one-way entry, for other targets */
   switch (target) {
   case ZHCONV_CN: return e->forms[F_CN];
   case ZHCONV_TW: return e->forms[F_TW];

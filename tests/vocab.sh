@@ -37,6 +37,25 @@ grep -q '^zhconv: bad.yaml:2:[0-9]*: ' err.txt; ok $? "... with FILE:LINE:COL: $
 [ ! -s out.txt ]; ok $? "... and nothing converted"
 zhconv --to=cn --vocab=missing.yaml in 2> err.txt; [ $? -eq 1 ]; ok $? "a missing vocabulary: exit 1"
 
+# One-way entries ("only:"): used for the targets named, and no other.
+# (Made-up terms whose characters are the same in both scripts.)
+printf -- '- {cn: 甲乙丙, tw: 丁戊己, only: tw}\n' > oneway.yaml
+printf '甲乙丙' | zhconv --to=tw --from=cn --vocab=oneway.yaml > out.txt
+printf '丁戊己' > want.txt
+same_file out.txt want.txt "an entry with only: tw converts cn to tw"
+printf '丁戊己' | zhconv --to=cn --from=tw --vocab=oneway.yaml > out.txt
+same_file out.txt want.txt "... and not tw to cn"
+printf '這款手機不支援5G；我不支持這個政策' | zhconv --to=cn --from=tw > out.txt
+printf '这款手机不支持5G；我不支持这个政策' > want.txt
+same_file out.txt want.txt "built-in one-way entries: Taiwan's 不支援 is mainland 不支持"
+printf '这款手机不支持5G' | zhconv --to=tw --from=cn > out.txt
+printf '這款手機不支持5G' > want.txt
+same_file out.txt want.txt "... and mainland 不支持 stays 不支持 (it may be a stance)"
+printf -- '- {cn: 软件, tw: 軟體, only: mars}\n' > badonly.yaml
+zhconv --to=cn --vocab=badonly.yaml < /dev/null > out.txt 2> err.txt; st=$?
+[ $st -eq 2 ] && grep -q '^zhconv: badonly.yaml:1:[0-9]*: ' err.txt
+ok $? "only: with an unknown target: exit 2 with FILE:LINE:COL: $(cat err.txt)"
+
 # --protect: listed terms come out as they are, whatever the target.
 printf '# brand names\n輝達\n\n軟體\r\n' > terms.txt
 printf '輝達的軟體和晶片' | zhconv --to=cn --from=tw --protect=terms.txt > out.txt
