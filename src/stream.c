@@ -438,10 +438,12 @@ S_convert_piece(zhconv_stream *s, size_t n)
     zhconv__errorf(s->error, "%s", side->error);
     return st;
   }
-  /* In parallel only where the order of reports cannot matter and each
-   * helper gets a share worth the hand-over. */
+  /* In parallel only where the order of reports cannot matter and the
+   * piece is large (at least half of what the stream gathers before it
+   * converts): a short input never starts a thread. */
   int threads = s->z->threads;
-  if (threads > 1 && !s->on_change && side->engine && n >= (size_t)threads * 16) {
+  if (threads > 1 && !s->on_change && side->engine && n >= s->z->chunk / 2 &&
+      n >= (size_t)threads * 16) {
     int helpers = S_helpers_start(s, threads - 1);
     if (helpers > 0)
       return S_convert_parallel(s, side, n, helpers);
