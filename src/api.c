@@ -256,6 +256,14 @@ zhconv_free(zhconv *z)
   free(z);
 }
 
+/* The file of a chain: one of zhconv's (data/chains/) or OpenCC's own. */
+static char *
+S_chain_path(const char *name, const char *data_dirs)
+{
+  return strncmp(name, "chains/", 7) == 0 ? zhconv__datadir_find(data_dirs, name)
+                                          : zhconv__config_find(name);
+}
+
 /* Open a side: its chain (an OpenCC configuration or one of zhconv's), its
  * vocabulary matcher, and the key characters of both. */
 static int
@@ -266,8 +274,7 @@ S_open_side(const zhconv *z, zhconv__side *side)
   if (st != ZHCONV_OK || !side->chain)
     return st;
   const char *name = side->chain;
-  char *path = strncmp(name, "chains/", 7) == 0 ? zhconv__datadir_find(z->data_dirs, name)
-                                                : zhconv__config_find(name);
+  char *path = S_chain_path(name, z->data_dirs);
   if (!path) {
     zhconv__errorf(err, _("OpenCC configuration '%s' not found"), name);
     return ZHCONV_ERR_CONFIG;
@@ -413,9 +420,7 @@ zhconv_new(zhconv_options *o, int *status)
       continue;
     if (lazy && side->chain) {
       /* A chain that is not there is an error now, not when used. */
-      char *path = strncmp(side->chain, "chains/", 7) == 0
-                     ? zhconv__datadir_find(o->data_dirs, side->chain)
-                     : zhconv__config_find(side->chain);
+      char *path = S_chain_path(side->chain, o->data_dirs);
       if (!path) {
         zhconv__errorf(err, _("OpenCC configuration '%s' not found"), side->chain);
         st = ZHCONV_ERR_CONFIG;

@@ -84,6 +84,18 @@ S_read(const char *path, zhconv__buf *out)
   return zhconv__read_file(path, out) == ZHCONV_OK;
 }
 
+/* The same status and error position, or the same bytes. */
+static bool
+S_same_result(const fz_result *a, const fz_result *b)
+{
+  if (a->status != b->status)
+    return false;
+  if (a->status < 0)
+    return a->mark.offset == b->mark.offset;
+  return a->out.len == b->out.len &&
+         (a->out.len == 0 || memcmp(a->out.data, b->out.data, a->out.len) == 0);
+}
+
 static zhconv *
 S_make(const char *const *settings)
 {
@@ -93,7 +105,7 @@ S_make(const char *const *settings)
   return z;
 }
 
-/* ---- 1b. threads ----------------------------------------------------------- */
+/* ---- 1b. threads (after 1, buffer sizes, which it builds on) --------------- */
 
 /* A stream with helper threads gives what one thread gives, whatever the
  * pieces: the text is cut every few hundred bytes, so each conversion is
@@ -131,12 +143,7 @@ test_threads(void)
       zhconv_stream *s = zhconv_stream_new(many);
       fz_stream(s, (const uint8_t *)text.data, text.len, &S_rng, false, &parallel);
       zhconv_stream_free(s);
-      bool same = whole.status == parallel.status &&
-                  (whole.status < 0 ? whole.mark.offset == parallel.mark.offset
-                                    : whole.out.len == parallel.out.len &&
-                                        (whole.out.len == 0 ||
-                                         memcmp(whole.out.data, parallel.out.data,
-                                                whole.out.len) == 0));
+      bool same = S_same_result(&whole, &parallel);
       if (!same && bad++ == 0)
         printf("# converter %zu, text %d: one thread %d (%zu bytes), threads %d (%zu bytes)\n",
                c, i, whole.status, whole.out.len, parallel.status, parallel.out.len);
@@ -183,12 +190,7 @@ test_buffer_sizes(const char *protect)
       fz_stream(s, (const uint8_t *)text.data, text.len, &S_rng, false, &streamed);
       zhconv_stream_free(s);
       zhconv__set_chunk(z, 0);
-      bool same = whole.status == streamed.status &&
-                  (whole.status < 0 ? whole.mark.offset == streamed.mark.offset
-                                    : whole.out.len == streamed.out.len &&
-                                        (whole.out.len == 0 ||
-                                         memcmp(whole.out.data, streamed.out.data,
-                                                whole.out.len) == 0));
+      bool same = S_same_result(&whole, &streamed);
       if (!same && bad++ == 0)
         printf("# converter %zu, text %d: one-shot %d (%zu bytes), stream %d (%zu bytes)\n", c,
                i, whole.status, whole.out.len, streamed.status, streamed.out.len);
