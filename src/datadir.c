@@ -126,32 +126,55 @@ S_hash_file(const char *path, uint64_t *hash)
 }
 
 /* The exported text copy of a binary dictionary (see keyset.c), from the
- * manifest, or NULL when the build did not export this very file. */
+ * manifest, or NULL when the build did not export this very file.  Lines:
+ * "<hash> <name>.txt <size> <mtime>", of the binary file when it was
+ * exported.  A file of that name, size and modification time is that file
+ * (packages keep their files' times), which spares reading it; any other
+ * is known by its hash alone. */
 char *
 zhconv__exported_copy(const char *ocd2_path, const char *data_dirs)
 {
   zhconv__buf manifest = {0};
   char *result = NULL;
-  uint64_t hash;
+  struct stat st;
   char *manifest_path = zhconv__datadir_find(data_dirs, "opencc/manifest");
   if (!manifest_path || zhconv__read_file(manifest_path, &manifest) != ZHCONV_OK ||
-      zhconv__buf_append(&manifest, "", 1) != ZHCONV_OK ||
-      S_hash_file(ocd2_path, &hash) != ZHCONV_OK)
+      zhconv__buf_append(&manifest, "", 1) != ZHCONV_OK || stat(ocd2_path, &st) != 0)
     goto done;
-  char want[17];
-  snprintf(want, sizeof want, "%016" PRIx64, hash);
-  /* Lines: "<hash> <name>.txt" */
-  for (char *line = manifest.data; line && *line;) {
-    char *next = strchr(line, '\n');
-    if (next)
-      *next++ = '\0';
-    if (strncmp(line, want, 16) == 0 && line[16] == ' ') {
-      char rel[512];
-      snprintf(rel, sizeof rel, "opencc/%s", line + 17);
-      result = zhconv__datadir_find(data_dirs, rel);
-      break;
+  const char *base = strrchr(ocd2_path, '/');
+  base = base ? base + 1 : ocd2_path;
+  size_t stem = strlen(base);
+  if (stem > 5 && strcmp(base + stem - 5, ".ocd2") == 0)
+    stem -= 5;
+  char want[17] = "", name[512];
+  for (int pass = 0; pass < 2 && !result; pass++) {
+    uint64_t hash;
+    if (pass == 1) {
+      if (S_hash_file(ocd2_path, &hash) != ZHCONV_OK)
+        break;
+      snprintf(want, sizeof want, "%016" PRIx64, hash);
     }
-    line = next;
+    for (const char *line = manifest.data; *line && !result;) {
+      const char *next = strchr(line, '\n');
+      size_t len = next ? (size_t)(next - line) : strlen(line);
+      unsigned long long size = 0, mtime = 0;
+      char copy[600];
+      int n = 0;
+      if (len < sizeof copy) {
+        memcpy(copy, line, len);
+        copy[len] = '\0';
+        n = sscanf(copy, "%*16s %511s %llu %llu", name, &size, &mtime);
+      }
+      bool same_name = n >= 1 && strlen(name) == stem + 4 && strncmp(name, base, stem) == 0;
+      if (pass == 0 ? same_name && n == 3 && size == (unsigned long long)st.st_size &&
+                        mtime == (unsigned long long)st.st_mtime
+                    : n >= 1 && strncmp(line, want, 16) == 0 && line[16] == ' ') {
+        char rel[530];
+        snprintf(rel, sizeof rel, "opencc/%s", name);
+        result = zhconv__datadir_find(data_dirs, rel);
+      }
+      line = next ? next + 1 : line + len;
+    }
   }
 done:
   free(manifest_path);

@@ -103,6 +103,8 @@ typedef struct ndict {
   uint32_t ngroups;
   uint64_t *pairs;           /* the filter of first-two-character pairs */
   int pair_shift;
+  void *index;               /* the arrays above are in this mapped index */
+  size_t index_len;
 } ndict;
 
 #define TRY_SINGLE ((uint32_t)1 << 30)
@@ -577,7 +579,7 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
 #define MAP_MIN_BYTES ((size_t)256 * 1024)
 
 static int
-S_map_file(const char *path, ndict *d)
+S_map_file(const char *path, ndict *d, bool populate)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   struct stat st;
@@ -588,7 +590,8 @@ S_map_file(const char *path, ndict *d)
     if (size >= MAP_MIN_BYTES) {
       int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
-      flags |= MAP_POPULATE;
+      if (populate)
+        flags |= MAP_POPULATE;
 #endif
       void *m = mmap(NULL, size, PROT_READ, flags, fd, 0);
       if (m != MAP_FAILED) {
@@ -637,6 +640,10 @@ S_dict_free(ndict *d)
     munmap((void *)d->text, d->text_len);
   else if (d->owned)
     free((void *)d->text);
+  if (d->index) {
+    munmap(d->index, d->index_len);
+    return;
+  }
   free(d->recs);
   free(d->starts);
   free(d->firsts);
@@ -791,6 +798,134 @@ S_sort_group(nrec *r, size_t n, int depth)
   S_insertion_sort(r, n, 1);
 }
 
+/* ---- dictionary indexes -------------------------------------------------
+ *
+ * A text dictionary's records, groups and filter depend on its bytes only,
+ * so the build writes them beside each exported copy (NAME.txt, NAME.idx:
+ * zhconv__native_write_index) and opening maps them instead of reading the
+ * text again: reading STPhrases is most of what opening a Simplified to
+ * Traditional chain would cost.  An index counts only when it is not older
+ * than the text and was written for a text of its length, in this layout
+ * (magic, byte order, sizes), and its own bytes are intact (hash) and in
+ * bounds; otherwise the text is read as usual.  (The text itself is then
+ * not read at start: its pages are mapped as matches need them.) */
+#define INDEX_MAGIC "zhconv-index 1\n"
+#define INDEX_BYTE_ORDER 0x01020304u
+
+typedef struct index_header {
+  char magic[16];
+  uint32_t byte_order;
+  uint32_t ngroups;
+  uint64_t text_len;
+  uint64_t nrecs, pair_words;
+  int64_t pair_shift;
+  uint64_t body_hash;  /* of everything after the header */
+} index_header;
+/* Then recs[nrecs] and pairs[pair_words] (64 bits each), starts[ngroups +
+ * 1] and firsts[ngroups + 1] (32 bits each). */
+
+static size_t
+S_index_body(uint64_t nrecs, uint64_t pair_words, uint32_t ngroups)
+{
+  return (size_t)(nrecs + pair_words) * 8 + ((size_t)ngroups + 1) * 8;
+}
+
+/* NAME.idx for NAME.txt, or NULL. */
+static char *
+S_index_path(const char *text_path)
+{
+  size_t n = strlen(text_path);
+  if (n < 4 || strcmp(text_path + n - 4, ".txt") != 0)
+    return NULL;
+  char *p = malloc(n + 1);
+  if (p) {
+    memcpy(p, text_path, n - 4);
+    memcpy(p + n - 4, ".idx", 5);
+  }
+  return p;
+}
+
+/* Is the mapped index (len bytes) one for a text of text_len bytes, and
+ * safe to use with it? */
+static bool
+S_index_fits(const index_header *h, size_t len, size_t text_len)
+{
+  if (len < sizeof *h || memcmp(h->magic, INDEX_MAGIC, sizeof INDEX_MAGIC) != 0 ||
+      h->byte_order != INDEX_BYTE_ORDER || h->text_len != text_len ||
+      h->nrecs >= MAX_GROUPS || h->ngroups > h->nrecs || h->pair_shift < 1 ||
+      h->pair_shift > 58 || h->pair_words != (uint64_t)1 << (58 - h->pair_shift) ||
+      len - sizeof *h != S_index_body(h->nrecs, h->pair_words, h->ngroups) ||
+      h->body_hash != zhconv__hash64(h + 1, len - sizeof *h))
+    return false;
+  const nrec *recs = (const nrec *)(h + 1);
+  const uint32_t *starts = (const uint32_t *)(recs + h->nrecs + h->pair_words);
+  const uint32_t *firsts = starts + h->ngroups + 1;
+  for (uint64_t i = 0; i < h->nrecs; i++)
+    if (REC_OFF(recs[i]) + REC_LEN(recs[i]) > text_len)
+      return false;
+  if (starts[0] != 0 || starts[h->ngroups] != h->nrecs)
+    return false;
+  for (uint32_t g = 0; g < h->ngroups; g++)
+    if (starts[g] >= starts[g + 1] || (g > 0 && firsts[g] <= firsts[g - 1]) ||
+        firsts[g] >= 0x110000)
+      return false;
+  return true;
+}
+
+static bool
+S_older(const struct stat *a, const struct stat *b)
+{
+  return a->st_mtim.tv_sec < b->st_mtim.tv_sec ||
+         (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec < b->st_mtim.tv_nsec);
+}
+
+/* Use the index of the text dictionary `path`, if it has one that fits:
+ * d's arrays then point into it, and d->text_len is the length it was
+ * made for. */
+static bool
+S_load_index(const char *path, ndict *d)
+{
+  struct stat text, st;
+  char *ipath = stat(path, &text) == 0 ? S_index_path(path) : NULL;
+  int fd = ipath ? open(ipath, O_RDONLY | O_CLOEXEC) : -1;
+  free(ipath);
+  if (fd < 0)
+    return false;
+  void *m = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && !S_older(&st, &text) &&
+      (uint64_t)st.st_size < SIZE_MAX / 2 && (uint64_t)text.st_size < SIZE_MAX / 2)
+    m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (m == MAP_FAILED)
+    return false;
+  const index_header *h = m;
+  if (!S_index_fits(h, (size_t)st.st_size, (size_t)text.st_size)) {
+    munmap(m, (size_t)st.st_size);
+    return false;
+  }
+  d->index = m;
+  d->index_len = (size_t)st.st_size;
+  d->recs = (nrec *)(h + 1);
+  d->pairs = (uint64_t *)(d->recs + h->nrecs);
+  d->starts = (uint32_t *)(d->pairs + h->pair_words);
+  d->firsts = d->starts + h->ngroups + 1;
+  d->ngroups = h->ngroups;
+  d->pair_shift = (int)h->pair_shift;
+  d->text_len = (size_t)h->text_len;
+  return true;
+}
+
+static void
+S_drop_index(ndict *d)
+{
+  munmap(d->index, d->index_len);
+  d->index = NULL;
+  d->recs = NULL;
+  d->pairs = NULL;
+  d->starts = d->firsts = NULL;
+  d->ngroups = 0;
+}
+
 /* Read the text dictionary `path` into d.
  *
  * Its lines as OpenCC 1.1.6 reads them (fgets into 4096 bytes, then
@@ -803,15 +938,21 @@ S_sort_group(nrec *r, size_t n, int depth)
  * loops forever on it), a line longer than its buffer, bytes that are not
  * UTF-8 (in a line that is read), a NUL byte. */
 static int
-S_load_dict(const char *path, ndict *d, char *err)
+S_load_dict(const char *path, ndict *d, bool use_index, char *err)
 {
-  int st = S_map_file(path, d);
+  bool indexed = use_index && S_load_index(path, d);
+  size_t indexed_len = d->text_len;
+  int st = S_map_file(path, d, !indexed);
   if (st != ZHCONV_OK) {
     zhconv__errorf(err, "cannot read dictionary %s", path);
     return st == ZHCONV_ERR_NOMEM ? st : ZHCONV_ERR_CONFIG;
   }
   if (d->text_len > UINT32_MAX)
     return S_refuse(err, path, 0, "too large");
+  if (indexed && d->text_len == indexed_len)
+    return ZHCONV_OK;
+  if (indexed)
+    S_drop_index(d);  /* the text changed in between */
   const uchar *text = (const uchar *)d->text, *end = text + d->text_len;
   if (end - text >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
     text += 3;
@@ -1218,7 +1359,7 @@ S_dict_for(zhconv__native *e, const zhconv__dictref *ref, const char *data_dirs,
   ndict *d = &e->dicts[e->ndicts++];
   memset(d, 0, sizeof *d);
   d->text_type = text;
-  int st = (d->ref = strdup(ref->path)) ? S_load_dict(source, d, err) : ZHCONV_ERR_NOMEM;
+  int st = (d->ref = strdup(ref->path)) ? S_load_dict(source, d, true, err) : ZHCONV_ERR_NOMEM;
   free(source);
   *index = e->ndicts - 1;
   return st;
@@ -1306,10 +1447,42 @@ zhconv__native_add_keychars(const zhconv__native *e, zhconv__keyset *ks)
     for (size_t r = 0; r < d->starts[d->ngroups]; r++) {
       const uchar *key = (const uchar *)d->text + REC_OFF(d->recs[r]);
       for (size_t at = 0, len = REC_LEN(d->recs[r]); at < len;) {
+        /* Read no further than the key (an index trusted by its time may
+         * come with a changed text: see S_load_index). */
+        uchar c[4] = {0};
+        memcpy(c, key + at, len - at < 4 ? len - at : 4);
         size_t l;
-        zhconv__keyset_add_char(ks, S_decode(key + at, &l));
+        zhconv__keyset_add_char(ks, S_decode(c, &l));
         at += l;
       }
     }
   }
+}
+
+int
+zhconv__native_index(const char *text_path, zhconv__buf *out, char *err)
+{
+  ndict d = {0};
+  int st = S_load_dict(text_path, &d, false, err);
+  if (st == ZHCONV_OK) {
+    index_header h = {{0}, INDEX_BYTE_ORDER, d.ngroups, d.text_len, d.starts[d.ngroups],
+                      (uint64_t)1 << (58 - d.pair_shift), d.pair_shift, 0};
+    memcpy(h.magic, INDEX_MAGIC, sizeof INDEX_MAGIC);
+    out->len = 0;
+    st = zhconv__buf_append(out, (const char *)&h, sizeof h);
+    if (st == ZHCONV_OK)
+      st = zhconv__buf_append(out, (const char *)d.recs, h.nrecs * 8);
+    if (st == ZHCONV_OK)
+      st = zhconv__buf_append(out, (const char *)d.pairs, h.pair_words * 8);
+    if (st == ZHCONV_OK)
+      st = zhconv__buf_append(out, (const char *)d.starts, (d.ngroups + 1) * 4);
+    if (st == ZHCONV_OK)
+      st = zhconv__buf_append(out, (const char *)d.firsts, (d.ngroups + 1) * 4);
+    if (st == ZHCONV_OK) {
+      h.body_hash = zhconv__hash64(out->data + sizeof h, out->len - sizeof h);
+      memcpy(out->data, &h, sizeof h);
+    }
+  }
+  S_dict_free(&d);
+  return st;
 }

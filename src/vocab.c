@@ -33,6 +33,7 @@ typedef struct entry {
   uint32_t column;      /* 1-based */
   uint8_t scope;        /* ZHCONV__SCOPE_* */
   uint8_t only;         /* "only:": bit 1 << target for each target it serves; 0: all */
+  bool borrowed;        /* forms point into one of vocab->texts (not freed alone) */
 } entry;
 
 struct zhconv__vocab {
@@ -41,6 +42,8 @@ struct zhconv__vocab {
   char **files;
   char **domains;   /* per file: the domain it serves (e.g. "software"), or NULL */
   size_t nfiles;
+  char **texts;     /* compiled files, kept whole: their entries' forms are in them */
+  size_t ntexts;
 };
 
 int
@@ -56,8 +59,11 @@ zhconv__vocab_free(zhconv__vocab *v)
   if (!v)
     return;
   for (size_t i = 0; i < v->count; i++)
-    for (int f = 0; f < NFORMS; f++)
+    for (int f = 0; f < NFORMS && !v->entries[i].borrowed; f++)
       free(v->entries[i].forms[f]);
+  for (size_t i = 0; i < v->ntexts; i++)
+    free(v->texts[i]);
+  free(v->texts);
   for (size_t i = 0; i < v->nfiles; i++) {
     free(v->files[i]);
     free(v->domains[i]);
@@ -82,17 +88,25 @@ zhconv__vocab_origin(const zhconv__vocab *v, uint32_t index, size_t *line)
 }
 
 /* A new, zeroed entry at the end, or NULL when memory is short. */
+/* Room for `n` entries in all. */
+static int
+S_reserve(zhconv__vocab *v, size_t n)
+{
+  if (n <= v->cap)
+    return ZHCONV_OK;
+  entry *grown = n < SIZE_MAX / sizeof *grown ? realloc(v->entries, n * sizeof *grown) : NULL;
+  if (!grown)
+    return ZHCONV_ERR_NOMEM;
+  v->entries = grown;
+  v->cap = n;
+  return ZHCONV_OK;
+}
+
 static entry *
 S_new_entry(zhconv__vocab *v)
 {
-  if (v->count == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 256;
-    entry *grown = realloc(v->entries, cap * sizeof *grown);
-    if (!grown)
-      return NULL;
-    v->entries = grown;
-    v->cap = cap;
-  }
+  if (v->count == v->cap && S_reserve(v, v->cap ? v->cap * 2 : 256) != ZHCONV_OK)
+    return NULL;
   entry *e = &v->entries[v->count++];
   memset(e, 0, sizeof *e);
   return e;
@@ -571,6 +585,19 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
     zhconv__buf_free(&text);
     return st != ZHCONV_OK ? st : ZHCONV_ERR_SYNTAX;
   }
+  /* The forms stay where they are in the text, which the vocabulary keeps;
+   * the entries take one allocation, for as many as there are lines. */
+  char **texts = realloc(v->texts, (v->ntexts + 1) * sizeof *texts);
+  if (!texts) {
+    zhconv__buf_free(&text);
+    return ZHCONV_ERR_NOMEM;
+  }
+  v->texts = texts;
+  v->texts[v->ntexts++] = text.data;
+  size_t lines = 0;
+  for (const char *nl = text.data; (nl = strchr(nl, '\n')); nl++)
+    lines++;
+  st = S_reserve(v, v->count + lines);
   size_t first_file = v->nfiles;
   /* Files of a domain not asked for: their entries are skipped. */
   zhconv__buf skipped = {0};
@@ -604,14 +631,15 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
       unsigned long scope = strtoul(f[4], NULL, 10);
       e->scope = (uint8_t)(scope & 15);
       e->only = (uint8_t)(scope >> 4);
+      e->borrowed = true;
       for (int k = 0; k < NFORMS && st == ZHCONV_OK; k++) {
         /* A damaged file is refused: the matcher needs valid UTF-8. */
         zhconv__utf8_stop stop;
         size_t flen = strlen(f[5 + k]);
         if (zhconv__utf8_scan(f[5 + k], flen, &stop) != flen)
           st = ZHCONV_ERR_SYNTAX;
-        else if (flen && !(e->forms[k] = strdup(f[5 + k])))
-          st = ZHCONV_ERR_NOMEM;
+        else if (flen)
+          e->forms[k] = f[5 + k];
       }
       if (e->file >= v->nfiles)
         st = ZHCONV_ERR_SYNTAX;
@@ -620,7 +648,6 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
     line = next ? next : line + strlen(line);
   }
   zhconv__buf_free(&skipped);
-  zhconv__buf_free(&text);
   return st;
 }
 
@@ -827,147 +854,148 @@ zhconv__matcher_free(zhconv__matcher *m)
   free(m);
 }
 
-/* While building, each node keeps its children in a growable array. */
-typedef struct building {
-  tnode *nodes;
-  size_t nnodes, cap;
-  uint32_t **kids;      /* per node: pairs (cp, node), sorted by cp */
-  size_t *nkids, *capkids;
-} building;
+/* Building: the forms are sorted (byte order is code point order in
+ * UTF-8), so the forms under a node are a run of the sorted array, its
+ * children are the distinct next characters of that run, and each node's
+ * children take consecutive places of child_cp/child_node at once: one
+ * allocation for each array, whose sizes the forms bound. */
+/* The forms of a matcher, as they are added; of equal forms the one added
+ * last counts (entries are added in order, so it has the highest entry). */
+typedef struct form_list {
+  slot *items;
+  size_t count, cap;
+} form_list;
 
-static long
-S_new_node(building *b)
+static int
+S_add_form(form_list *l, const char *key, uint32_t entry, const char *target)
 {
-  if (b->nnodes == b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 1024;
-    tnode *nodes = realloc(b->nodes, cap * sizeof *nodes);
-    uint32_t **kids = realloc(b->kids, cap * sizeof *kids);
-    size_t *nkids = realloc(b->nkids, cap * sizeof *nkids);
-    size_t *capkids = realloc(b->capkids, cap * sizeof *capkids);
-    if (nodes) b->nodes = nodes;
-    if (kids) b->kids = kids;
-    if (nkids) b->nkids = nkids;
-    if (capkids) b->capkids = capkids;
-    if (!nodes || !kids || !nkids || !capkids)
-      return -1;
-    b->cap = cap;
+  if (l->count == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 256;
+    slot *items = realloc(l->items, cap * sizeof *items);
+    if (!items)
+      return ZHCONV_ERR_NOMEM;
+    l->items = items;
+    l->cap = cap;
   }
-  size_t n = b->nnodes++;
-  b->nodes[n] = (tnode){0, 0, NONE, NULL};
-  b->kids[n] = NULL;
-  b->nkids[n] = b->capkids[n] = 0;
-  return (long)n;
+  l->items[l->count++] = (slot){key, (uint32_t)strlen(key), entry, target};
+  return ZHCONV_OK;
 }
 
-/* The child of node for cp, made if absent; -1 when memory is short. */
-static long
-S_child(building *b, size_t node, uint32_t cp)
+/* By form, then by entry. */
+static int
+S_compare_forms(const void *a, const void *b)
 {
-  size_t lo = 0, hi = b->nkids[node];
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    uint32_t c = b->kids[node][2 * mid];
-    if (c == cp)
-      return b->kids[node][2 * mid + 1];
-    if (c < cp)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  long child = S_new_node(b);
-  if (child < 0)
-    return -1;
-  if (b->nkids[node] == b->capkids[node]) {
-    size_t cap = b->capkids[node] ? b->capkids[node] * 2 : 2;
-    uint32_t *k = realloc(b->kids[node], cap * 2 * sizeof *k);
-    if (!k)
-      return -1;
-    b->kids[node] = k;
-    b->capkids[node] = cap;
-  }
-  uint32_t *k = b->kids[node];
-  memmove(k + 2 * lo + 2, k + 2 * lo, (b->nkids[node] - lo) * 2 * sizeof *k);
-  k[2 * lo] = cp;
-  k[2 * lo + 1] = (uint32_t)child;
-  b->nkids[node]++;
-  return child;
+  const slot *x = a, *y = b;
+  int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+  if (c || x->len != y->len)
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+  return (x->entry > y->entry) - (x->entry < y->entry);
 }
 
-/* Build the trie of every form in table t. */
+/* A node still to fill: its forms are forms[lo, hi), which share their
+ * first `at` bytes (the node's path); the first of them may end there. */
+typedef struct pending {
+  size_t lo, hi, at;
+  uint32_t node;
+} pending;
+
+/* The end of the run of forms from forms[i] (before hi) whose character
+ * at byte `at` is the same as forms[i]'s, of `len` bytes. */
+static size_t
+S_run_end(const slot *forms, size_t i, size_t hi, size_t at, size_t len)
+{
+  const char *c = forms[i].key + at;
+  size_t j = i + 1;
+  while (j < hi && forms[j].len >= at + len && memcmp(forms[j].key + at, c, len) == 0)
+    j++;
+  return j;
+}
+
+/* Fill the nodes from the stack (which has room for one entry per node)
+ * until it is empty; *nodes and *children count the places taken. */
+static void
+S_fill(zhconv__matcher *m, const slot *forms, pending *stack, size_t depth, uint32_t *nodes,
+       uint32_t *children)
+{
+  while (depth > 0) {
+    pending p = stack[--depth];
+    tnode *n = &m->nodes[p.node];
+    *n = (tnode){*children, 0, NONE, NULL};
+    if (p.lo < p.hi && forms[p.lo].len == p.at) {
+      n->entry = forms[p.lo].entry;
+      n->target = forms[p.lo].target;
+      p.lo++;
+    }
+    /* A child for each run of forms with the same next character. */
+    for (size_t i = p.lo; i < p.hi;) {
+      uint32_t cp;
+      size_t len = zhconv__utf8_decode(forms[i].key + p.at, &cp);
+      size_t j = S_run_end(forms, i, p.hi, p.at, len);
+      m->child_cp[*children] = cp;
+      m->child_node[(*children)++] = *nodes;
+      stack[depth++] = (pending){i, j, p.at + len, (*nodes)++};
+      n->nchild++;
+      i = j;
+    }
+  }
+}
+
+/* Build the trie of the forms in l (whose order it changes). */
 static zhconv__matcher *
-S_matcher_from(const table *t)
+S_matcher_from(form_list *l)
 {
   zhconv__matcher *m = calloc(1, sizeof *m);
-  building b = {0};
   bool ok = m != NULL;
-  for (size_t i = 0; ok && t->slots && i <= t->mask; i++) {
-    const slot *s = &t->slots[i];
-    if (!s->key)
-      continue;
+  /* Sorted, then of equal forms the last kept; no Han form starts at
+   * U+30000 or above, and such a form is never looked for. */
+  slot *forms = l->items;
+  size_t count = 0, chars = 1;
+  if (l->count)
+    qsort(forms, l->count, sizeof *forms, S_compare_forms);
+  for (size_t i = 0; i < l->count; i++) {
     uint32_t cp;
-    size_t at = zhconv__utf8_decode(s->key, &cp);
-    if (cp >= 0x30000)
-      continue;  /* no Han form starts there; such a form is never looked for */
+    zhconv__utf8_decode(forms[i].key, &cp);
+    if (cp >= 0x30000 || (i + 1 < l->count && forms[i + 1].len == forms[i].len &&
+                          memcmp(forms[i + 1].key, forms[i].key, forms[i].len) == 0))
+      continue;
+    forms[count++] = forms[i];
+    for (size_t k = 0; k < forms[i].len; k++)
+      chars += ((unsigned char)forms[i].key[k] & 0xC0) != 0x80;
+  }
+  if (ok) {
+    m->nodes = malloc(chars * sizeof *m->nodes);
+    m->child_cp = malloc(chars * sizeof *m->child_cp);
+    m->child_node = malloc(chars * sizeof *m->child_node);
+    ok = m->nodes && m->child_cp && m->child_node;
+  }
+  /* The first characters' nodes, each filled from its run of forms. */
+  pending *stack = ok ? malloc(chars * sizeof *stack) : NULL;
+  uint32_t nodes = 0, children = 0;
+  size_t pairs = 0;
+  ok = ok && stack;
+  for (size_t i = 0; ok && i < count;) {
+    uint32_t cp;
+    size_t len = zhconv__utf8_decode(forms[i].key, &cp);
+    size_t j = S_run_end(forms, i, count, 0, len);
     uint32_t **page = &m->pages[cp >> 8];
     if (!*page && !(*page = calloc(256, sizeof **page))) {
       ok = false;
       break;
     }
-    long node = (long)(*page)[cp & 255] - 1;
-    if (node < 0) {
-      if ((node = S_new_node(&b)) < 0) {
-        ok = false;
-        break;
-      }
-      (*page)[cp & 255] = (uint32_t)node + 1;
-    }
-    while (at < s->len && node >= 0) {
-      at += zhconv__utf8_decode(s->key + at, &cp);
-      node = S_child(&b, (size_t)node, cp);
-    }
-    if (node < 0) {
-      ok = false;
-      break;
-    }
-    b.nodes[node].entry = s->entry;
-    b.nodes[node].target = s->target;
+    (*page)[cp & 255] = nodes + 1;
+    stack[0] = (pending){i, j, len, nodes++};
+    S_fill(m, forms, stack, 1, &nodes, &children);
+    pairs += 1 + m->nodes[(*page)[cp & 255] - 1].nchild;
+    i = j;
   }
-  /* Flatten the children into two arrays. */
-  size_t total = 0;
-  for (size_t n = 0; ok && n < b.nnodes; n++)
-    total += b.nkids[n];
-  if (ok) {
-    m->child_cp = malloc((total ? total : 1) * sizeof *m->child_cp);
-    m->child_node = malloc((total ? total : 1) * sizeof *m->child_node);
-    ok = m->child_cp && m->child_node;
-  }
-  for (size_t n = 0, at = 0; ok && n < b.nnodes; n++) {
-    b.nodes[n].child = (uint32_t)at;
-    b.nodes[n].nchild = (uint32_t)b.nkids[n];
-    for (size_t k = 0; k < b.nkids[n]; k++, at++) {
-      m->child_cp[at] = b.kids[n][2 * k];
-      m->child_node[at] = b.kids[n][2 * k + 1];
-    }
-  }
-  for (size_t n = 0; n < b.nnodes; n++)
-    free(b.kids[n]);
-  free(b.kids);
-  free(b.nkids);
-  free(b.capkids);
+  free(stack);
   if (!ok) {
-    free(b.nodes);
     zhconv__matcher_free(m);
     return NULL;
   }
-  m->nodes = b.nodes;
-  m->nnodes = b.nnodes;
-  m->nchildren = total;
+  m->nnodes = nodes;
+  m->nchildren = children;
   /* About 8 bits for each pair (and as many for one-character forms). */
-  size_t pairs = 0;
-  for (size_t page = 0; page < PAGES; page++)
-    for (size_t i = 0; m->pages[page] && i < 256; i++)
-      if (m->pages[page][i])
-        pairs += 1 + m->nodes[m->pages[page][i] - 1].nchild;
   m->pair_log2 = 9;
   while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 8 * pairs)
     m->pair_log2++;
@@ -999,9 +1027,15 @@ zhconv__matcher_new(const zhconv__vocab *v, zhconv_variant source_script, zhconv
                     zhconv__matcher **out)
 {
   *out = NULL;
-  table t = {0};
   int st = ZHCONV_OK;
   bool regional = target == ZHCONV_CN || target == ZHCONV_TW || target == ZHCONV_HK;
+  /* Room for every form at once. */
+  form_list l = {0};
+  for (size_t i = 0; i < v->count; i++)
+    for (int f = 0; f < NFORMS; f++)
+      l.cap += v->entries[i].forms[f] && S_in_script(f, source_script);
+  if (l.cap && !(l.items = malloc(l.cap * sizeof *l.items)))
+    return ZHCONV_ERR_NOMEM;
   for (size_t i = 0; i < v->count && st == ZHCONV_OK; i++) {
     const entry *e = &v->entries[i];
     const char *to = S_target_form(e, target);
@@ -1009,11 +1043,11 @@ zhconv__matcher_new(const zhconv__vocab *v, zhconv_variant source_script, zhconv
       continue;
     for (int f = 0; f < NFORMS && st == ZHCONV_OK; f++)
       if (e->forms[f] && S_in_script(f, source_script))
-        st = S_insert(&t, e->forms[f], (uint32_t)i, to);
+        st = S_add_form(&l, e->forms[f], (uint32_t)i, to);
   }
-  if (st == ZHCONV_OK && !(*out = S_matcher_from(&t)))
+  if (st == ZHCONV_OK && !(*out = S_matcher_from(&l)))
     st = ZHCONV_ERR_NOMEM;
-  free(t.slots);
+  free(l.items);
   return st;
 }
 
@@ -1185,18 +1219,18 @@ zhconv__vocab_region_evidence(const zhconv__vocab *v, const char *text, size_t l
    * differs, and the other way round. */
   static const char *const region_names[3] = {"cn", "tw", "hk"};
   counts[0] = counts[1] = counts[2] = 0;
-  table t = {0};
+  form_list l = {0};
   int st = ZHCONV_OK;
   for (size_t i = 0; i < v->count && st == ZHCONV_OK; i++) {
     const entry *e = &v->entries[i];
     if (e->forms[F_TW] && e->forms[F_HK] && strcmp(e->forms[F_TW], e->forms[F_HK]) != 0) {
-      st = S_insert(&t, e->forms[F_TW], (uint32_t)i, region_names[1]);
+      st = S_add_form(&l, e->forms[F_TW], (uint32_t)i, region_names[1]);
       if (st == ZHCONV_OK)
-        st = S_insert(&t, e->forms[F_HK], (uint32_t)i, region_names[2]);
+        st = S_add_form(&l, e->forms[F_HK], (uint32_t)i, region_names[2]);
     }
   }
-  zhconv__matcher *m = st == ZHCONV_OK ? S_matcher_from(&t) : NULL;
-  free(t.slots);
+  zhconv__matcher *m = st == ZHCONV_OK ? S_matcher_from(&l) : NULL;
+  free(l.items);
   if (!m)
     return st != ZHCONV_OK ? st : ZHCONV_ERR_NOMEM;
   for (size_t at = 0; at < len;) {

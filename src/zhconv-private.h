@@ -219,6 +219,10 @@ int zhconv__native_convert(const zhconv__native *engine, const char *text, size_
                            zhconv__buf *out);
 /* Add every character of the engine's dictionary keys to a key set. */
 void zhconv__native_add_keychars(const zhconv__native *engine, zhconv__keyset *ks);
+/* The index of the text dictionary NAME.txt, to be written to NAME.idx
+ * (replacing out's contents): opening maps it instead of reading the text
+ * (see native.c).  Used by the build (src/dict-manifest --index). */
+int zhconv__native_index(const char *text_path, zhconv__buf *out, char *err);
 
 /* ---- plan.c: chains for (source, target) ------------------------------- */
 

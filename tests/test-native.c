@@ -14,10 +14,12 @@
 #include <config.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "zhconv-private.h"
@@ -759,6 +761,144 @@ test_refusals(void)
   S_expect_refused("a missing dictionary", SEG_TEXT("native-missing.txt"), NULL, NULL);
 }
 
+/* ---- indexes ----------------------------------------------------------------- */
+
+/* The result of converting `text` with the configuration file cfg, or "". */
+static char *
+S_convert_with(const char *cfg, const char *text)
+{
+  zhconv__native *e = NULL;
+  char err[ZHCONV__ERRLEN] = "";
+  zhconv__buf out = {0};
+  if (zhconv__native_open(cfg, S_data_dirs, &e, err) != ZHCONV_OK ||
+      zhconv__native_convert(e, text, strlen(text), &out) != ZHCONV_OK ||
+      zhconv__buf_append(&out, "", 1) != ZHCONV_OK) {
+    zhconv__buf_free(&out);
+    zhconv__native_close(e);
+    return strdup("");
+  }
+  zhconv__native_close(e);
+  return out.data;
+}
+
+/* Write the index of `dict` (a .txt path) to its .idx, with the given
+ * modification time (seconds since the epoch). */
+static bool
+S_write_index(const char *dict, time_t mtime)
+{
+  zhconv__buf index = {0};
+  char err[ZHCONV__ERRLEN], path[4096];
+  snprintf(path, sizeof path, "%.*s.idx", (int)(strlen(dict) - 4), dict);
+  FILE *f = NULL;
+  bool ok = zhconv__native_index(dict, &index, err) == ZHCONV_OK && (f = fopen(path, "wb")) &&
+            fwrite(index.data, 1, index.len, f) == index.len;
+  ok = f && fclose(f) == 0 && ok;
+  struct timespec times[2] = {{mtime, 0}, {mtime, 0}};
+  ok = ok && utimensat(AT_FDCWD, path, times, 0) == 0;
+  zhconv__buf_free(&index);
+  return ok;
+}
+
+static void
+S_set_mtime(const char *path, time_t mtime)
+{
+  struct timespec times[2] = {{mtime, 0}, {mtime, 0}};
+  utimensat(AT_FDCWD, path, times, 0);
+}
+
+static void
+test_indexes(void)
+{
+  /* Two texts of one length: an index made for the first (whose keys are
+   * 中国 and 国) tells, by the output, whether it was used with the second
+   * (中华 and 国): the records are the index's, the values the text's. */
+  const char *first = "中国\tAA\n国\tB\n", *second = "中华\tAA\n国\tB\n";
+  const char *json = "{\"segmentation\": {\"type\": \"mmseg\", \"dict\": {\"type\": \"text\", "
+                     "\"file\": \"native-idx.txt\"}}, \"conversion_chain\": [{\"dict\": "
+                     "{\"type\": \"text\", \"file\": \"native-idx.txt\"}}]}";
+  const char *text = "中国人";
+  char dict[4096], cfg[4096], idx[4096];
+  S_write("native-idx.json", json, cfg, sizeof cfg);
+  S_write("native-idx.txt", first, dict, sizeof dict);
+  snprintf(idx, sizeof idx, "%.*s.idx", (int)(strlen(dict) - 4), dict);
+  remove(idx);
+  time_t now = time(NULL);
+  char *plain = S_convert_with(cfg, text);
+  OK(S_write_index(dict, now), "an index is written");
+  S_set_mtime(dict, now - 10);
+  char *indexed = S_convert_with(cfg, text);
+  STR_EQ(indexed, plain, "with its index, a dictionary converts as without it");
+  free(indexed);
+  free(plain);
+
+  S_write("native-idx.txt", second, dict, sizeof dict);
+  S_set_mtime(dict, now - 10);
+  char *result = S_convert_with(cfg, text);
+  STR_EQ(result, "AA人", "an index not older than its text is used (the first text's keys)");
+  free(result);
+  S_set_mtime(dict, now + 10);
+  result = S_convert_with(cfg, text);
+  STR_EQ(result, "中B人", "an index older than its text is not");
+  free(result);
+
+  /* Damaged indexes are not used. */
+  S_set_mtime(dict, now - 10);
+  size_t len;
+  char *bytes = S_read_path(idx, &len);
+  const char *damage[] = {"with one byte changed", "cut short",
+                          "of a different length"};
+  for (int k = 0; bytes && k < 3; k++) {
+    FILE *f = fopen(idx, "wb");
+    if (!f)
+      break;
+    if (k == 0) {
+      bytes[len - 20] ^= 1;
+      fwrite(bytes, 1, len, f);
+      bytes[len - 20] ^= 1;
+    } else {
+      fwrite(bytes, 1, k == 1 ? len - 8 : len, f);
+      if (k == 2)
+        fputc(0, f);
+    }
+    fclose(f);
+    S_set_mtime(idx, now);
+    result = S_convert_with(cfg, text);
+    STR_EQ(result, "中B人", "an index %s is not used", damage[k]);
+    free(result);
+  }
+  free(bytes);
+  remove(idx);
+  remove(dict);
+  remove(cfg);
+
+  /* The manifest knows an exported dictionary by name, size and time, and
+   * by its hash when they differ (a copy made now). */
+  char *orig = zhconv__exported_copy(OPENCC_DATADIR "/TSCharacters.ocd2", S_data_dirs);
+  OK(orig != NULL, "TSCharacters.ocd2 has an exported copy");
+  char copy[4096];
+  snprintf(copy, sizeof copy, "%s/TSCharacters.ocd2", S_tmpdir);
+  bytes = S_read_path(OPENCC_DATADIR "/TSCharacters.ocd2", &len);
+  FILE *f = fopen(copy, "wb");
+  if (f && bytes)
+    fwrite(bytes, 1, len, f);
+  if (f)
+    fclose(f);
+  S_set_mtime(copy, now);
+  char *found = zhconv__exported_copy(copy, S_data_dirs);
+  OK(orig && found && strcmp(orig, found) == 0, "... and so does a copy of it with a new time");
+  free(found);
+  if ((f = fopen(copy, "ab"))) {
+    fputc(0, f);
+    fclose(f);
+  }
+  found = zhconv__exported_copy(copy, S_data_dirs);
+  OK(found == NULL, "... but not a changed copy");
+  free(found);
+  free(orig);
+  free(bytes);
+  remove(copy);
+}
+
 /* ---- threads and calling conventions ------------------------------------- */
 
 typedef struct job {
@@ -843,6 +983,7 @@ main(void)
   test_configs(random, seed);
   test_text_dicts(seed);
   test_refusals();
+  test_indexes();
   test_threads_and_calls();
   S_strs_free(&S_all);
   S_free_list(S_configs, S_nconfigs);
