@@ -458,22 +458,6 @@ typedef struct {
 #define COPY_BUF (128 * 1024)
 
 static bool
-S_write_all(int fd, const char *p, size_t n)
-{
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      return false;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return true;
-}
-
-static bool
 S_copy(const cli_context *ctx, worker *wk, int in, const char *src, int out, const char *dst)
 {
   for (;;) {
@@ -486,7 +470,7 @@ S_copy(const cli_context *ctx, worker *wk, int in, const char *src, int out, con
     }
     if (n == 0)
       return true;
-    if (!S_write_all(out, wk->buf, (size_t)n)) {
+    if (!cli_write_all(out, wk->buf, (size_t)n)) {
       cli_error(ctx, "%s: %s", dst, strerror(errno));
       return false;
     }

@@ -46,6 +46,9 @@ bool cli_convert_in_place(const cli_context *ctx, const char *path);
 bool cli_convert_to_file(const cli_context *ctx, char *const *paths, int count,
                          const char *out_path);
 
+/* write(2) all of p[0, n), again after a signal. */
+bool cli_write_all(int fd, const char *p, size_t n);
+
 /* Convert everything readable from in_fd into out_fd, with a stream of its
  * own on ctx->converter: several threads may pump at once. */
 bool cli_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,

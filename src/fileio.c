@@ -131,8 +131,8 @@ S_commit_temp(const cli_context *ctx, int fd, const char *target)
 
 /* ---- plain I/O ---------------------------------------------------------- */
 
-static bool
-S_write_all(int fd, const char *p, size_t n)
+bool
+cli_write_all(int fd, const char *p, size_t n)
 {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
@@ -243,7 +243,7 @@ S_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
     do {
       zhconv_outbuf out = {obuf, size, 0};
       st = zhconv_stream_convert(s, &out, &in, directive);
-      if (out.pos && !S_write_all(out_fd, obuf, out.pos)) {
+      if (out.pos && !cli_write_all(out_fd, obuf, out.pos)) {
         cli_error(ctx, "%s: %s", out_name, strerror(errno));
         goto done;
       }
@@ -290,7 +290,7 @@ S_copy_out(const cli_context *ctx, int fd, int out_fd, const char *out_name)
     }
     if (n == 0)
       return true;
-    if (!S_write_all(out_fd, buf, (size_t)n)) {
+    if (!cli_write_all(out_fd, buf, (size_t)n)) {
       if (out_fd == STDOUT_FILENO)
         cli_error(ctx, _("write error: %s"), strerror(errno));
       else

@@ -103,6 +103,8 @@ typedef struct ndict {
   uint32_t ngroups;
   uint64_t *pairs;           /* the filter of first-two-character pairs */
   int pair_shift;
+  const uint32_t *keychars;  /* from the index: its keys' characters */
+  size_t nkeychars;
   void *index;               /* the arrays above are in this mapped index */
   size_t index_len;
 } ndict;
@@ -809,7 +811,7 @@ S_sort_group(nrec *r, size_t n, int depth)
  * (magic, byte order, sizes), and its own bytes are intact (hash) and in
  * bounds; otherwise the text is read as usual.  (The text itself is then
  * not read at start: its pages are mapped as matches need them.) */
-#define INDEX_MAGIC "zhconv-index 1\n"
+#define INDEX_MAGIC "zhconv-index 2\n"
 #define INDEX_BYTE_ORDER 0x01020304u
 
 typedef struct index_header {
@@ -819,15 +821,20 @@ typedef struct index_header {
   uint64_t text_len;
   uint64_t nrecs, pair_words;
   int64_t pair_shift;
+  uint64_t nkeychars;
   uint64_t body_hash;  /* of everything after the header */
 } index_header;
 /* Then recs[nrecs] and pairs[pair_words] (64 bits each), starts[ngroups +
- * 1] and firsts[ngroups + 1] (32 bits each). */
+ * 1], firsts[ngroups + 1] and keychars[nkeychars] (32 bits each): the
+ * last, every character of the keys, ascending, for the stream's key set
+ * (zhconv__native_add_keychars), which would otherwise decode every key
+ * at every start. */
 
 static size_t
-S_index_body(uint64_t nrecs, uint64_t pair_words, uint32_t ngroups)
+S_index_body(const index_header *h)
 {
-  return (size_t)(nrecs + pair_words) * 8 + ((size_t)ngroups + 1) * 8;
+  return (size_t)(h->nrecs + h->pair_words) * 8 + ((size_t)h->ngroups + 1) * 8 +
+         (size_t)h->nkeychars * 4;
 }
 
 /* NAME.idx for NAME.txt, or NULL. */
@@ -854,7 +861,7 @@ S_index_fits(const index_header *h, size_t len, size_t text_len)
       h->byte_order != INDEX_BYTE_ORDER || h->text_len != text_len ||
       h->nrecs >= MAX_GROUPS || h->ngroups > h->nrecs || h->pair_shift < 1 ||
       h->pair_shift > 58 || h->pair_words != (uint64_t)1 << (58 - h->pair_shift) ||
-      len - sizeof *h != S_index_body(h->nrecs, h->pair_words, h->ngroups) ||
+      h->nkeychars > 0x110000 || len - sizeof *h != S_index_body(h) ||
       h->body_hash != zhconv__hash64(h + 1, len - sizeof *h))
     return false;
   const nrec *recs = (const nrec *)(h + 1);
@@ -868,6 +875,10 @@ S_index_fits(const index_header *h, size_t len, size_t text_len)
   for (uint32_t g = 0; g < h->ngroups; g++)
     if (starts[g] >= starts[g + 1] || (g > 0 && firsts[g] <= firsts[g - 1]) ||
         firsts[g] >= 0x110000)
+      return false;
+  const uint32_t *keychars = firsts + h->ngroups + 1;
+  for (uint64_t i = 0; i < h->nkeychars; i++)
+    if (keychars[i] >= 0x110000 || (i > 0 && keychars[i] <= keychars[i - 1]))
       return false;
   return true;
 }
@@ -909,6 +920,8 @@ S_load_index(const char *path, ndict *d)
   d->pairs = (uint64_t *)(d->recs + h->nrecs);
   d->starts = (uint32_t *)(d->pairs + h->pair_words);
   d->firsts = d->starts + h->ngroups + 1;
+  d->keychars = d->firsts + h->ngroups + 1;
+  d->nkeychars = (size_t)h->nkeychars;
   d->ngroups = h->ngroups;
   d->pair_shift = (int)h->pair_shift;
   d->text_len = (size_t)h->text_len;
@@ -923,6 +936,8 @@ S_drop_index(ndict *d)
   d->recs = NULL;
   d->pairs = NULL;
   d->starts = d->firsts = NULL;
+  d->keychars = NULL;
+  d->nkeychars = 0;
   d->ngroups = 0;
 }
 
@@ -1434,28 +1449,37 @@ done:
   return ZHCONV_OK;
 }
 
+/* Add the characters of d's keys to ks. */
+static void
+S_add_key_chars(const ndict *d, zhconv__keyset *ks)
+{
+  for (size_t r = 0; r < d->starts[d->ngroups]; r++) {
+    const uchar *key = (const uchar *)d->text + REC_OFF(d->recs[r]);
+    for (size_t at = 0, len = REC_LEN(d->recs[r]); at < len;) {
+      /* Read no further than the key (an index trusted by its time may
+       * come with a changed text: see S_load_index). */
+      uchar c[4] = {0};
+      memcpy(c, key + at, len - at < 4 ? len - at : 4);
+      size_t l;
+      zhconv__keyset_add_char(ks, S_decode(c, &l));
+      at += l;
+    }
+  }
+}
+
 void
 zhconv__native_add_keychars(const zhconv__native *e, zhconv__keyset *ks)
 {
   /* Every character of every key the engine can match: the same set the
    * key set would get from reading the dictionaries again, without the
-   * second read. */
+   * second read; listed in the index when there is one. */
   for (size_t i = 0; i < e->ndicts; i++) {
     const ndict *d = &e->dicts[i];
-    if (!d->recs)
-      continue;
-    for (size_t r = 0; r < d->starts[d->ngroups]; r++) {
-      const uchar *key = (const uchar *)d->text + REC_OFF(d->recs[r]);
-      for (size_t at = 0, len = REC_LEN(d->recs[r]); at < len;) {
-        /* Read no further than the key (an index trusted by its time may
-         * come with a changed text: see S_load_index). */
-        uchar c[4] = {0};
-        memcpy(c, key + at, len - at < 4 ? len - at : 4);
-        size_t l;
-        zhconv__keyset_add_char(ks, S_decode(c, &l));
-        at += l;
-      }
-    }
+    if (d->keychars)
+      for (size_t k = 0; k < d->nkeychars; k++)
+        zhconv__keyset_add_char(ks, d->keychars[k]);
+    else if (d->recs)
+      S_add_key_chars(d, ks);
   }
 }
 
@@ -1463,10 +1487,14 @@ int
 zhconv__native_index(const char *text_path, zhconv__buf *out, char *err)
 {
   ndict d = {0};
+  zhconv__keyset ks = {0};
   int st = S_load_dict(text_path, &d, false, err);
+  if (st == ZHCONV_OK)
+    st = zhconv__keyset_init(&ks);
   if (st == ZHCONV_OK) {
+    S_add_key_chars(&d, &ks);
     index_header h = {{0}, INDEX_BYTE_ORDER, d.ngroups, d.text_len, d.starts[d.ngroups],
-                      (uint64_t)1 << (58 - d.pair_shift), d.pair_shift, 0};
+                      (uint64_t)1 << (58 - d.pair_shift), d.pair_shift, 0, 0};
     memcpy(h.magic, INDEX_MAGIC, sizeof INDEX_MAGIC);
     out->len = 0;
     st = zhconv__buf_append(out, (const char *)&h, sizeof h);
@@ -1478,11 +1506,17 @@ zhconv__native_index(const char *text_path, zhconv__buf *out, char *err)
       st = zhconv__buf_append(out, (const char *)d.starts, (d.ngroups + 1) * 4);
     if (st == ZHCONV_OK)
       st = zhconv__buf_append(out, (const char *)d.firsts, (d.ngroups + 1) * 4);
+    for (uint32_t cp = 0; cp < 0x110000 && st == ZHCONV_OK; cp++)
+      if ((ks.bits[cp >> 6] >> (cp & 63)) & 1) {
+        st = zhconv__buf_append(out, (const char *)&cp, 4);
+        h.nkeychars++;
+      }
     if (st == ZHCONV_OK) {
       h.body_hash = zhconv__hash64(out->data + sizeof h, out->len - sizeof h);
       memcpy(out->data, &h, sizeof h);
     }
   }
+  zhconv__keyset_free(&ks);
   S_dict_free(&d);
   return st;
 }

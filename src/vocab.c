@@ -574,6 +574,18 @@ S_fields(char *line, char **fields, size_t n)
   return count;
 }
 
+/* A number of the compiled vocabulary: digits only, below 2^32. */
+static bool
+S_number(const char *s, uint32_t *out)
+{
+  uint64_t n = 0;
+  size_t i = 0;
+  for (; s[i] >= '0' && s[i] <= '9' && i < 10; i++)
+    n = n * 10 + (uint64_t)(s[i] - '0');
+  *out = (uint32_t)n;
+  return i > 0 && s[i] == '\0' && n <= UINT32_MAX;
+}
+
 static int
 S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const char *domains)
 {
@@ -594,6 +606,10 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
   }
   v->texts = texts;
   v->texts[v->ntexts++] = text.data;
+  /* A damaged file is refused: the matcher needs valid UTF-8. */
+  zhconv__utf8_stop stop;
+  if (zhconv__utf8_scan(text.data, text.len - 1, &stop) != text.len - 1)
+    return ZHCONV_ERR_SYNTAX;
   size_t lines = 0;
   for (const char *nl = text.data; (nl = strchr(nl, '\n')); nl++)
     lines++;
@@ -616,35 +632,32 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
       char skip = !S_domain_enabled(domains, *f[2] ? f[2] : NULL);
       if (st == ZHCONV_OK)
         st = zhconv__buf_append(&skipped, &skip, 1);
-    } else if (n == 10 && strcmp(f[0], "E") == 0 && strtoul(f[1], NULL, 10) < skipped.len &&
-               skipped.data[strtoul(f[1], NULL, 10)]) {
-      /* an entry of a domain not asked for */
     } else if (n == 10 && strcmp(f[0], "E") == 0) {
+      uint32_t file, line_no, column, scope;
+      if (!S_number(f[1], &file) || !S_number(f[2], &line_no) || !S_number(f[3], &column) ||
+          !S_number(f[4], &scope) || file >= skipped.len) {
+        st = ZHCONV_ERR_SYNTAX;
+        break;
+      }
+      if (skipped.data[file])
+        goto next_line; /* an entry of a domain not asked for */
       entry *e = S_new_entry(v);
       if (!e) {
         st = ZHCONV_ERR_NOMEM;
         break;
       }
-      e->file = (uint32_t)(first_file + strtoul(f[1], NULL, 10));
-      e->line = (uint32_t)strtoul(f[2], NULL, 10);
-      e->column = (uint32_t)strtoul(f[3], NULL, 10);
-      unsigned long scope = strtoul(f[4], NULL, 10);
+      e->file = (uint32_t)(first_file + file);
+      e->line = line_no;
+      e->column = column;
       e->scope = (uint8_t)(scope & 15);
       e->only = (uint8_t)(scope >> 4);
       e->borrowed = true;
-      for (int k = 0; k < NFORMS && st == ZHCONV_OK; k++) {
-        /* A damaged file is refused: the matcher needs valid UTF-8. */
-        zhconv__utf8_stop stop;
-        size_t flen = strlen(f[5 + k]);
-        if (zhconv__utf8_scan(f[5 + k], flen, &stop) != flen)
-          st = ZHCONV_ERR_SYNTAX;
-        else if (flen)
+      for (int k = 0; k < NFORMS; k++)
+        if (*f[5 + k])
           e->forms[k] = f[5 + k];
-      }
-      if (e->file >= v->nfiles)
-        st = ZHCONV_ERR_SYNTAX;
     } else
       st = ZHCONV_ERR_SYNTAX;
+  next_line:
     line = next ? next : line + strlen(line);
   }
   zhconv__buf_free(&skipped);
@@ -821,7 +834,7 @@ typedef struct tnode {
 } tnode;
 
 /* The filter of pairs: one bit for each hash of a form's first two
- * characters, in a table of about 8 bits per pair (and the same for
+ * characters, in a table of about 32 bits per pair (and the same for
  * one-character forms, with 0 as the second, in a table of their own), so
  * that the search tests each place of the text against a table that stays
  * in the cache and walks the trie only where a form may start. */
@@ -829,8 +842,13 @@ typedef struct tnode {
   ((size_t)((((uint64_t)(cp1) << 21 | (cp2)) * 0x9E3779B97F4A7C15ULL) >> (64 - (log2))))
 #define PAIR_TEST(filter, bit) (((filter)[(bit) / 64] >> ((bit) % 64)) & 1)
 
+/* Whether some form starts with a character below U+10000: one bit each. */
+#define FIRSTS_WORDS (0x10000 / 64)
+
 struct zhconv__matcher {
+  uint64_t firsts[FIRSTS_WORDS];
   uint64_t *pairs, *singles;  /* 2^pair_log2 bits each */
+  bool has_singles;           /* some form has one character */
   int pair_log2;
   uint32_t *pages[PAGES];  /* first code point -> node + 1 */
   tnode *nodes;
@@ -892,6 +910,63 @@ S_compare_forms(const void *a, const void *b)
   return (x->entry > y->entry) - (x->entry < y->entry);
 }
 
+/* Sort forms by form, then by entry, given in the order of their entries:
+ * a radix sort of the forms' first eight bytes (stable, so that equal
+ * prefixes keep the entries' order; no form has a zero byte, so padding
+ * with zeros puts a shorter form first), then an insertion sort of each
+ * run of equal prefixes, which is short.  (qsort took most of the time of
+ * making a matcher.) */
+typedef struct prefixed {
+  uint64_t prefix;   /* the first eight bytes, big-endian, zero-padded */
+  uint32_t index;
+} prefixed;
+
+static int
+S_sort_forms(slot *forms, size_t n)
+{
+  prefixed *a = malloc(2 * n * sizeof *a);
+  slot *sorted = malloc(n * sizeof *sorted);
+  if (!a || !sorted) {
+    free(a);
+    free(sorted);
+    return ZHCONV_ERR_NOMEM;
+  }
+  prefixed *b = a + n;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t p = 0;
+    for (size_t k = 0; k < 8; k++)
+      p = p << 8 | (k < forms[i].len ? (unsigned char)forms[i].key[k] : 0);
+    a[i] = (prefixed){p, (uint32_t)i};
+  }
+  for (int shift = 0; shift < 64; shift += 8) {
+    size_t count[257] = {0};
+    for (size_t i = 0; i < n; i++)
+      count[((a[i].prefix >> shift) & 255) + 1]++;
+    if (count[((a[0].prefix >> shift) & 255) + 1] == n)
+      continue; /* every prefix has the same byte here */
+    for (size_t d = 1; d < 257; d++)
+      count[d] += count[d - 1];
+    for (size_t i = 0; i < n; i++)
+      b[count[(a[i].prefix >> shift) & 255]++] = a[i];
+    prefixed *t = a;
+    a = b;
+    b = t;
+  }
+  for (size_t i = 0; i < n; i++)
+    sorted[i] = forms[a[i].index];
+  for (size_t i = 1; i < n; i++) {
+    slot x = sorted[i];
+    size_t j = i;
+    for (; j > 0 && a[j - 1].prefix == a[i].prefix && S_compare_forms(&sorted[j - 1], &x) > 0; j--)
+      sorted[j] = sorted[j - 1];
+    sorted[j] = x;
+  }
+  memcpy(forms, sorted, n * sizeof *forms);
+  free(a < b ? a : b);
+  free(sorted);
+  return ZHCONV_OK;
+}
+
 /* A node still to fill: its forms are forms[lo, hi), which share their
  * first `at` bytes (the node's path); the first of them may end there. */
 typedef struct pending {
@@ -950,8 +1025,8 @@ S_matcher_from(form_list *l)
    * U+30000 or above, and such a form is never looked for. */
   slot *forms = l->items;
   size_t count = 0, chars = 1;
-  if (l->count)
-    qsort(forms, l->count, sizeof *forms, S_compare_forms);
+  if (l->count && S_sort_forms(forms, l->count) != ZHCONV_OK)
+    ok = false;
   for (size_t i = 0; i < l->count; i++) {
     uint32_t cp;
     zhconv__utf8_decode(forms[i].key, &cp);
@@ -983,6 +1058,8 @@ S_matcher_from(form_list *l)
       break;
     }
     (*page)[cp & 255] = nodes + 1;
+    if (cp < 0x10000)
+      m->firsts[cp / 64] |= (uint64_t)1 << (cp % 64);
     stack[0] = (pending){i, j, len, nodes++};
     S_fill(m, forms, stack, 1, &nodes, &children);
     pairs += 1 + m->nodes[(*page)[cp & 255] - 1].nchild;
@@ -995,9 +1072,10 @@ S_matcher_from(form_list *l)
   }
   m->nnodes = nodes;
   m->nchildren = children;
-  /* About 8 bits for each pair (and as many for one-character forms). */
+  /* About 32 bits for each pair (and as many for one-character forms):
+   * few false hits, and still in the cache. */
   m->pair_log2 = 9;
-  while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 8 * pairs)
+  while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 32 * pairs)
     m->pair_log2++;
   size_t words = ((size_t)1 << m->pair_log2) / 64;
   if (!(m->pairs = calloc(2 * words, sizeof *m->pairs))) {
@@ -1016,6 +1094,7 @@ S_matcher_from(form_list *l)
         size_t bit = PAIR_BIT(page << 8 | i, k < first->nchild ? m->child_cp[first->child + k] : 0,
                               m->pair_log2);
         uint64_t *filter = k < first->nchild ? m->pairs : m->singles;
+        m->has_singles |= k == first->nchild;
         filter[bit / 64] |= (uint64_t)1 << (bit % 64);
       }
     }
@@ -1094,23 +1173,30 @@ size_t
 zhconv__matcher_find(const zhconv__matcher *m, const char *text, size_t len, size_t *pos,
                      const char **target, uint32_t *entry_index)
 {
-  size_t at = *pos;
-  uint32_t cp = 0, next = 0;
-  size_t n = at < len ? zhconv__utf8_decode(text + at, &cp) : 0;
+  /* Each character is decoded once, as the next of its predecessor.  Most
+   * characters start no form: one bit says so.  Where one may, the filters
+   * of pairs and of one-character forms decide whether to walk. */
+  size_t at = *pos, n = 0;
+  uint32_t cp = 0;
+  if (at < len)
+    n = zhconv__utf8_decode(text + at, &cp);
   while (at < len) {
-    size_t n2 = at + n < len ? zhconv__utf8_decode(text + at + n, &next) : 0;
-    size_t pair = PAIR_BIT(cp, n2 ? next : 0, m->pair_log2);
-    size_t single = PAIR_BIT(cp, 0, m->pair_log2);
-    if ((n2 && PAIR_TEST(m->pairs, pair)) || PAIR_TEST(m->singles, single)) {
+    size_t next_at = at + n, next_n = 0;
+    uint32_t next = 0;
+    if (next_at < len)
+      next_n = zhconv__utf8_decode(text + next_at, &next);
+    if ((cp >= 0x10000 || ((m->firsts[cp / 64] >> (cp % 64)) & 1)) &&
+        ((next_n && PAIR_TEST(m->pairs, PAIR_BIT(cp, next, m->pair_log2))) ||
+         (m->has_singles && PAIR_TEST(m->singles, PAIR_BIT(cp, 0, m->pair_log2))))) {
       size_t step, k = zhconv__matcher_match(m, text + at, len - at, target, entry_index, &step);
       if (k) {
         *pos = at;
         return k;
       }
     }
-    at += n;
+    at = next_at;
     cp = next;
-    n = n2;
+    n = next_n;
   }
   *pos = len;
   return 0;

@@ -806,6 +806,31 @@ S_set_mtime(const char *path, time_t mtime)
   utimensat(AT_FDCWD, path, times, 0);
 }
 
+/* The key set of the engine for cfg (false: it does not open). */
+static bool
+S_keys_with(const char *cfg, zhconv__keyset *ks)
+{
+  zhconv__native *e = NULL;
+  char err[ZHCONV__ERRLEN] = "";
+  if (zhconv__keyset_init(ks) != ZHCONV_OK)
+    return false;
+  if (zhconv__native_open(cfg, S_data_dirs, &e, err) != ZHCONV_OK) {
+    zhconv__keyset_free(ks);
+    return false;
+  }
+  zhconv__native_add_keychars(e, ks);
+  zhconv__native_close(e);
+  return true;
+}
+
+static bool
+S_has_key_char(const zhconv__keyset *ks, const char *ch)
+{
+  uint32_t cp;
+  zhconv__utf8_decode(ch, &cp);
+  return (ks->bits[cp >> 6] >> (cp & 63)) & 1;
+}
+
 static void
 test_indexes(void)
 {
@@ -824,18 +849,33 @@ test_indexes(void)
   remove(idx);
   time_t now = time(NULL);
   char *plain = S_convert_with(cfg, text);
+  zhconv__keyset parsed, listed;
+  bool have_parsed = S_keys_with(cfg, &parsed);
   OK(S_write_index(dict, now), "an index is written");
   S_set_mtime(dict, now - 10);
   char *indexed = S_convert_with(cfg, text);
   STR_EQ(indexed, plain, "with its index, a dictionary converts as without it");
   free(indexed);
   free(plain);
+  bool have_listed = S_keys_with(cfg, &listed);
+  OK(have_parsed && have_listed &&
+       memcmp(parsed.bits, listed.bits, 0x110000 / 8) == 0 && S_has_key_char(&listed, "国"),
+     "and has the same key characters");
+  if (have_parsed)
+    zhconv__keyset_free(&parsed);
+  if (have_listed)
+    zhconv__keyset_free(&listed);
 
   S_write("native-idx.txt", second, dict, sizeof dict);
   S_set_mtime(dict, now - 10);
   char *result = S_convert_with(cfg, text);
   STR_EQ(result, "AA人", "an index not older than its text is used (the first text's keys)");
   free(result);
+  if (S_keys_with(cfg, &listed)) {
+    OK(S_has_key_char(&listed, "中") && !S_has_key_char(&listed, "华"),
+       "... and its list of key characters");
+    zhconv__keyset_free(&listed);
+  }
   S_set_mtime(dict, now + 10);
   result = S_convert_with(cfg, text);
   STR_EQ(result, "中B人", "an index older than its text is not");

@@ -134,6 +134,11 @@ test_semantics(void)
      "the start of a longer term is no match"},
     {"cn", "tw", "- {cn: 丁, tw: 甲乙丙丁}\n- {cn: 戊, tw: 乙丙}\n", "甲乙丙", "甲戊",
      "a shorter term inside the start of a longer one matches"},
+    {"cn", "tw",
+     "- {cn: 甲, tw: 資料庫管理}\n- {cn: 乙, tw: 資料庫管理系統}\n- {cn: 丙, tw: 資料庫}\n"
+     "- {cn: 丁, tw: 資料庫管}\n",
+     "資料庫管理系統，資料庫管理，資料庫管，資料庫", "乙，甲，丁，丙",
+     "terms that share their first eight bytes each match whole"},
     {"hans", "tw", NULL, "輝達的晶片", "英伟达的芯片", "hans applies technical terms"},
     {"hans", "tw", NULL, "起司", "起司", "hans does not apply regional phrasing"},
     {"cn", "tw", NULL, "起司", "奶酪", "cn applies regional phrasing"},
