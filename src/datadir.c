@@ -48,25 +48,30 @@ zhconv__datadir_find(const char *data_dirs, const char *relative_name)
 int
 zhconv__read_file(const char *path, zhconv__buf *out)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return ZHCONV_ERR_IO;
-  int st = ZHCONV_OK;
-  for (;;) {
-    if ((st = zhconv__buf_reserve(out, 65536)) != ZHCONV_OK)
+  /* Room for the whole file (and a terminator the caller may add) at
+   * once: growing would copy it, and touch more fresh memory. */
+  struct stat st;
+  int status = ZHCONV_OK;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+      (uint64_t)st.st_size < SIZE_MAX / 2)
+    status = zhconv__buf_reserve(out, (size_t)st.st_size + 1);
+  while (status == ZHCONV_OK) {
+    if (out->cap == out->len && (status = zhconv__buf_reserve(out, 65536)) != ZHCONV_OK)
       break;
-    size_t want = out->cap - out->len;
-    size_t n = fread(out->data + out->len, 1, want, f);
-    out->len += n;
-    /* A short read is the end or an error: no need to grow and look again. */
-    if (n < want) {
-      if (ferror(f))
-        st = ZHCONV_ERR_IO;
+    ssize_t n = read(fd, out->data + out->len, out->cap - out->len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      status = ZHCONV_ERR_IO;
+    if (n <= 0)
       break;
-    }
+    out->len += (size_t)n;
   }
-  fclose(f);
-  return st;
+  close(fd);
+  return status;
 }
 
 /* Eight bytes at a time (read as little-endian, so the value is the same

@@ -911,59 +911,64 @@ S_compare_forms(const void *a, const void *b)
 }
 
 /* Sort forms by form, then by entry, given in the order of their entries:
- * a radix sort of the forms' first eight bytes (stable, so that equal
- * prefixes keep the entries' order; no form has a zero byte, so padding
- * with zeros puts a shorter form first), then an insertion sort of each
- * run of equal prefixes, which is short.  (qsort took most of the time of
- * making a matcher.) */
-typedef struct prefixed {
-  uint64_t prefix;   /* the first eight bytes, big-endian, zero-padded */
-  uint32_t index;
-} prefixed;
+ * a radix sort of an order of them by their first eight bytes (stable, so
+ * that equal prefixes keep the entries' order; no form has a zero byte, so
+ * a shorter form counts as padded with zeros), then an insertion sort,
+ * which moves forms only within runs of equal prefixes, which are short;
+ * then the forms are put in that order in place.  (qsort took most of the
+ * time of making a matcher, and its copies the memory.) */
+static inline unsigned
+S_form_byte(const slot *f, unsigned k)
+{
+  return k < f->len ? (unsigned char)f->key[k] : 0;
+}
 
 static int
 S_sort_forms(slot *forms, size_t n)
 {
-  prefixed *a = malloc(2 * n * sizeof *a);
-  slot *sorted = malloc(n * sizeof *sorted);
-  if (!a || !sorted) {
-    free(a);
-    free(sorted);
+  uint32_t *a = malloc(2 * n * sizeof *a);
+  if (!a)
     return ZHCONV_ERR_NOMEM;
-  }
-  prefixed *b = a + n;
-  for (size_t i = 0; i < n; i++) {
-    uint64_t p = 0;
-    for (size_t k = 0; k < 8; k++)
-      p = p << 8 | (k < forms[i].len ? (unsigned char)forms[i].key[k] : 0);
-    a[i] = (prefixed){p, (uint32_t)i};
-  }
-  for (int shift = 0; shift < 64; shift += 8) {
+  uint32_t *b = a + n, *base = a;
+  for (size_t i = 0; i < n; i++)
+    a[i] = (uint32_t)i;
+  for (unsigned k = 8; k-- > 0;) {
     size_t count[257] = {0};
     for (size_t i = 0; i < n; i++)
-      count[((a[i].prefix >> shift) & 255) + 1]++;
-    if (count[((a[0].prefix >> shift) & 255) + 1] == n)
-      continue; /* every prefix has the same byte here */
+      count[S_form_byte(&forms[a[i]], k) + 1]++;
+    if (count[S_form_byte(&forms[a[0]], k) + 1] == n)
+      continue; /* every form has the same byte here */
     for (size_t d = 1; d < 257; d++)
       count[d] += count[d - 1];
     for (size_t i = 0; i < n; i++)
-      b[count[(a[i].prefix >> shift) & 255]++] = a[i];
-    prefixed *t = a;
+      b[count[S_form_byte(&forms[a[i]], k)]++] = a[i];
+    uint32_t *t = a;
     a = b;
     b = t;
   }
-  for (size_t i = 0; i < n; i++)
-    sorted[i] = forms[a[i].index];
   for (size_t i = 1; i < n; i++) {
-    slot x = sorted[i];
+    uint32_t x = a[i];
     size_t j = i;
-    for (; j > 0 && a[j - 1].prefix == a[i].prefix && S_compare_forms(&sorted[j - 1], &x) > 0; j--)
-      sorted[j] = sorted[j - 1];
-    sorted[j] = x;
+    for (; j > 0 && S_compare_forms(&forms[a[j - 1]], &forms[x]) > 0; j--)
+      a[j] = a[j - 1];
+    a[j] = x;
   }
-  memcpy(forms, sorted, n * sizeof *forms);
-  free(a < b ? a : b);
-  free(sorted);
+  /* forms[i] = old forms[a[i]], cycle by cycle. */
+  for (size_t i = 0; i < n; i++) {
+    if (a[i] == i)
+      continue;
+    slot first = forms[i];
+    size_t j = i;
+    while (a[j] != i) {
+      size_t next = a[j];
+      forms[j] = forms[next];
+      a[j] = (uint32_t)j;
+      j = next;
+    }
+    forms[j] = first;
+    a[j] = (uint32_t)j;
+  }
+  free(base);
   return ZHCONV_OK;
 }
 
