@@ -60,6 +60,25 @@ test_utf8(void)
       disagree++;
   }
   INT_EQ(disagree, 0, "validation agrees with utf8proc on all 3-byte inputs");
+  /* The same for the path that checks two three-byte characters at once:
+   * every sequence with a three-byte lead, first or second in a run of
+   * Han characters long enough for it. */
+  disagree = 0;
+  for (uint32_t v = 0xE00000; v < 0xF00000; v++) {
+    unsigned char b[3] = {(unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
+    utf8proc_int32_t cp;
+    bool valid = utf8proc_iterate(b, 3, &cp) == 3;
+    for (size_t at = 0; at <= 3; at += 3) {
+      char run[12];
+      memcpy(run, "漢漢漢漢", 12);
+      memcpy(run + at, b, 3);
+      zhconv__utf8_stop stop;
+      size_t got = zhconv__utf8_scan(run, 12, &stop);
+      if (got != (valid ? 12 : at))
+        disagree++;
+    }
+  }
+  INT_EQ(disagree, 0, "... and inside runs of Han characters");
   uint32_t cp;
   INT_EQ(zhconv__utf8_decode("漢", &cp), 3, "decode length");
   INT_EQ(cp, 0x6F22, "decode value");
