@@ -69,7 +69,12 @@ zhconv__utf8_scan(const char *text, size_t len, zhconv__utf8_stop *stop)
       return i;
     }
     if (c < 0x80) {
-      i++;
+      /* A few ASCII bytes here, up to eight (longer runs go eight at a
+       * time above): text that mixes scripts changes every few bytes. */
+      size_t stop_at = i + 8 < len ? i + 8 : len;
+      do
+        i++;
+      while (i < stop_at && s[i] < 0x80 && s[i] != 0);
       continue;
     }
     if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (s[i + 1] & 0xC0) == 0x80) {

@@ -29,6 +29,11 @@ test_utf8(void)
     {"\xF5\x80\x80\x80", 4, 0, ZHCONV__UTF8_INVALID},
     {"\xF0\x90\x80\x80", 4, 4, ZHCONV__UTF8_END},     /* U+10000 */
     {"\xEF\xBB\xBF", 3, 3, ZHCONV__UTF8_END},         /* BOM */
+    /* short ASCII runs between Han characters */
+    {"漢\t0\t5\t漢字\n", 15, 15, ZHCONV__UTF8_END},
+    {"漢ab\0漢", 9, 5, ZHCONV__UTF8_NUL},
+    {"漢abc\xFF漢", 10, 6, ZHCONV__UTF8_INVALID},
+    {"漢abcdefghij\x80", 14, 13, ZHCONV__UTF8_INVALID},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     zhconv__utf8_stop stop;
