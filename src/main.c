@@ -58,6 +58,11 @@ static const struct option S_long_options[] = {
   {NULL, 0, NULL, 0},
 };
 
+/* What main holds while it reads the options: a usage error frees it
+ * before it exits, so that nothing is left behind for a leak checker. */
+static char **S_vocabs, **S_protects;
+static zhconv_options *S_opts;
+
 static void
 S_usage_error(const char *fmt, const char *arg)
 {
@@ -65,6 +70,9 @@ S_usage_error(const char *fmt, const char *arg)
   fprintf(stderr, fmt, arg);
   fputc('\n', stderr);
   fputs(_("Try 'zhconv --help' for more information.\n"), stderr);
+  free(S_vocabs);
+  free(S_protects);
+  zhconv_options_free(S_opts);
   exit(EXIT_USAGE);
 }
 
@@ -197,8 +205,8 @@ main(int argc, char **argv)
   bool in_place = false, no_vocab = false, punct = false, detect = false, explain = false;
   cli_batch_options batch = {NULL, false, 0, -1, false, false, false, false, false};
   bool batch_only = false;   /* an option that means a batch run */
-  char **vocabs = calloc((size_t)argc, sizeof *vocabs);
-  char **protects = calloc((size_t)argc, sizeof *protects);
+  char **vocabs = S_vocabs = calloc((size_t)argc, sizeof *vocabs);
+  char **protects = S_protects = calloc((size_t)argc, sizeof *protects);
   if (!vocabs || !protects) {
     free(vocabs);
     free(protects);
@@ -323,7 +331,7 @@ main(int argc, char **argv)
     threads = threads_default;
   }
 
-  zhconv_options *opts = zhconv_options_new();
+  zhconv_options *opts = S_opts = zhconv_options_new();
   if (!opts) {
     free(vocabs);
     free(protects);
@@ -349,6 +357,8 @@ main(int argc, char **argv)
     set_ok = zhconv_options_set(opts, ZHCONV_OPT_PROTECT, protects[i]) == ZHCONV_OK;
   free(vocabs);
   free(protects);
+  S_vocabs = S_protects = NULL;
+  S_opts = NULL;
   if (!set_ok) {
     zhconv_options_free(opts);
     cli_error(&ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
