@@ -586,6 +586,29 @@ S_number(const char *s, uint32_t *out)
   return i > 0 && s[i] == '\0' && n <= UINT32_MAX;
 }
 
+/* An entry of the compiled vocabulary, of file `file`, from the fields of
+ * its line after the file: line, column, scope, then the forms. */
+static int
+S_add_compiled_entry(zhconv__vocab *v, uint32_t file, char **f)
+{
+  uint32_t line, column, scope;
+  if (!S_number(f[0], &line) || !S_number(f[1], &column) || !S_number(f[2], &scope))
+    return ZHCONV_ERR_SYNTAX;
+  entry *e = S_new_entry(v);
+  if (!e)
+    return ZHCONV_ERR_NOMEM;
+  e->file = file;
+  e->line = line;
+  e->column = column;
+  e->scope = (uint8_t)(scope & 15);
+  e->only = (uint8_t)(scope >> 4);
+  e->borrowed = true;
+  for (int k = 0; k < NFORMS; k++)
+    if (*f[3 + k])
+      e->forms[k] = f[3 + k];
+  return ZHCONV_OK;
+}
+
 static int
 S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const char *domains)
 {
@@ -633,31 +656,13 @@ S_load_compiled(zhconv__vocab *v, const char *path, const char *data_dirs, const
       if (st == ZHCONV_OK)
         st = zhconv__buf_append(&skipped, &skip, 1);
     } else if (n == 10 && strcmp(f[0], "E") == 0) {
-      uint32_t file, line_no, column, scope;
-      if (!S_number(f[1], &file) || !S_number(f[2], &line_no) || !S_number(f[3], &column) ||
-          !S_number(f[4], &scope) || file >= skipped.len) {
+      uint32_t file;
+      if (!S_number(f[1], &file) || file >= skipped.len)
         st = ZHCONV_ERR_SYNTAX;
-        break;
-      }
-      if (skipped.data[file])
-        goto next_line; /* an entry of a domain not asked for */
-      entry *e = S_new_entry(v);
-      if (!e) {
-        st = ZHCONV_ERR_NOMEM;
-        break;
-      }
-      e->file = (uint32_t)(first_file + file);
-      e->line = line_no;
-      e->column = column;
-      e->scope = (uint8_t)(scope & 15);
-      e->only = (uint8_t)(scope >> 4);
-      e->borrowed = true;
-      for (int k = 0; k < NFORMS; k++)
-        if (*f[5 + k])
-          e->forms[k] = f[5 + k];
+      else if (!skipped.data[file]) /* else a domain not asked for */
+        st = S_add_compiled_entry(v, (uint32_t)(first_file + file), f + 2);
     } else
       st = ZHCONV_ERR_SYNTAX;
-  next_line:
     line = next ? next : line + strlen(line);
   }
   zhconv__buf_free(&skipped);
@@ -910,17 +915,24 @@ S_compare_forms(const void *a, const void *b)
   return (x->entry > y->entry) - (x->entry < y->entry);
 }
 
-/* Sort forms by form, then by entry, given in the order of their entries:
- * a radix sort of an order of them by their first eight bytes (stable, so
- * that equal prefixes keep the entries' order; no form has a zero byte, so
- * a shorter form counts as padded with zeros), then an insertion sort,
- * which moves forms only within runs of equal prefixes, which are short;
- * then the forms are put in that order in place.  (qsort took most of the
- * time of making a matcher, and its copies the memory.) */
+/* Sort forms by form, then by entry: a radix sort of an order of them by
+ * their first eight bytes (no form has a zero byte, so a shorter form
+ * counts as padded with zeros), the forms put in that order in place, then
+ * each run of equal prefixes sorted whole, which is short (qsort took most
+ * of the time of making a matcher, and its copies the memory). */
 static inline unsigned
 S_form_byte(const slot *f, unsigned k)
 {
   return k < f->len ? (unsigned char)f->key[k] : 0;
+}
+
+static bool
+S_same_prefix(const slot *a, const slot *b)
+{
+  for (unsigned k = 0; k < 8; k++)
+    if (S_form_byte(a, k) != S_form_byte(b, k))
+      return false;
+  return true;
 }
 
 static int
@@ -946,13 +958,6 @@ S_sort_forms(slot *forms, size_t n)
     a = b;
     b = t;
   }
-  for (size_t i = 1; i < n; i++) {
-    uint32_t x = a[i];
-    size_t j = i;
-    for (; j > 0 && S_compare_forms(&forms[a[j - 1]], &forms[x]) > 0; j--)
-      a[j] = a[j - 1];
-    a[j] = x;
-  }
   /* forms[i] = old forms[a[i]], cycle by cycle. */
   for (size_t i = 0; i < n; i++) {
     if (a[i] == i)
@@ -969,6 +974,12 @@ S_sort_forms(slot *forms, size_t n)
     a[j] = (uint32_t)j;
   }
   free(base);
+  for (size_t lo = 0, hi; lo < n; lo = hi) {
+    for (hi = lo + 1; hi < n && S_same_prefix(&forms[lo], &forms[hi]); hi++)
+      ;
+    if (hi - lo > 1)
+      qsort(forms + lo, hi - lo, sizeof *forms, S_compare_forms);
+  }
   return ZHCONV_OK;
 }
 
