@@ -72,8 +72,8 @@ struct zhconv_stream {
 void
 zhconv__set_chunk(zhconv *z, size_t chunk)
 {
-  /* With helper threads, more is gathered, so that each gets a chunk. */
-  z->chunk = chunk ? chunk : CHUNK * (size_t)(z->threads > 1 ? z->threads : 1);
+  /* With helper threads, pieces twice as large: half as many jobs. */
+  z->chunk = chunk ? chunk : z->threads > 1 ? CHUNK * 2 : CHUNK;
 }
 
 size_t
@@ -93,6 +93,9 @@ zhconv_stream_reset(zhconv_stream *s)
 {
   if (!s)
     return;
+  /* Jobs in flight belong to the input being dropped. */
+  S_helpers_free(s->helpers);
+  s->helpers = NULL;
   s->in.len = 0;
   s->out.len = 0;
   s->valid = s->no_cut_before = s->out_pos = 0;
@@ -286,55 +289,87 @@ S_convert_range(const zhconv__side *side, const char *text, size_t n, zhconv__bu
 
 /* ---- helper threads ------------------------------------------------------ */
 
-/* A stream with ZHCONV_OPT_THREADS > 1 cuts a large piece of text where
- * cutting changes nothing (as the stream always does, see the top) and
- * gives all but the first part to helper threads of its own, each writing
- * to a buffer of its own; the parts' results are joined in order. */
-typedef struct helper {
-  pthread_t thread;
-  struct zhconv__helpers *all;
-  const char *text;        /* the job: text[0, n) */
-  size_t n;
+/* With ZHCONV_OPT_THREADS = N > 1, a stream converts large pieces of text
+ * as jobs, while its caller's thread goes on reading, scanning and writing.
+ * Each piece is copied into a job; the jobs wait in a ring in input order;
+ * N - 1 helper threads of the stream's own take the oldest waiting job, and
+ * when the ring is full the stream's thread takes one too instead of
+ * waiting.  Finished jobs' output is appended in order (S_collect).  Every
+ * other way to the output — kept spans, NUL and invalid bytes, a piece
+ * converted in place — first waits for the jobs before it (S_settle), so
+ * the output is what converting piece by piece in order gives. */
+typedef enum { JOB_FREE, JOB_WAITING, JOB_RUNNING, JOB_DONE } job_state;
+
+typedef struct job {
+  job_state state;
+  const zhconv__side *side;
+  zhconv__buf text;
   zhconv__buf out;
   int status;
   char error[ZHCONV__ERRLEN];
-  bool has_job;
-} helper;
+  zhconv_mark mark;        /* where the text starts in the input */
+} job;
+
+/* Jobs in the ring for each thread: one running, one read ahead. */
+#define JOBS_PER_THREAD 2
 
 struct zhconv__helpers {
   pthread_mutex_t lock;
-  pthread_cond_t job, done;
-  const zhconv__side *side;
+  pthread_cond_t waiting;  /* a job waits, or the helpers are to quit */
+  pthread_cond_t done;     /* a job is done */
+  pthread_t thread[ZHCONV__MAX_THREADS - 1];
   int count;               /* helpers started */
-  int busy;                /* jobs not yet done */
   bool quit;
-  helper h[ZHCONV__MAX_THREADS - 1];
+  job *ring;               /* njobs jobs, the oldest at ring[first] */
+  int njobs, first, used;
 };
+
+/* The oldest waiting job, marked as running; NULL if none.  Under the lock. */
+static job *
+S_take_job(zhconv__helpers *all)
+{
+  for (int i = 0; i < all->used; i++) {
+    job *j = &all->ring[(all->first + i) % all->njobs];
+    if (j->state == JOB_WAITING) {
+      j->state = JOB_RUNNING;
+      return j;
+    }
+  }
+  return NULL;
+}
+
+/* Run a job taken under the lock: called and returns with it held. */
+static void
+S_run_job(zhconv__helpers *all, job *j)
+{
+  pthread_mutex_unlock(&all->lock);
+  j->out.len = 0;
+  j->error[0] = '\0';
+  j->status = S_convert_range(j->side, j->text.data, j->text.len, &j->out, j->error, NULL);
+  pthread_mutex_lock(&all->lock);
+  j->state = JOB_DONE;
+  pthread_cond_signal(&all->done);
+}
 
 static void *
 S_helper_main(void *arg)
 {
-  helper *h = arg;
-  zhconv__helpers *all = h->all;
+  zhconv__helpers *all = arg;
   pthread_mutex_lock(&all->lock);
   for (;;) {
-    while (!h->has_job && !all->quit)
-      pthread_cond_wait(&all->job, &all->lock);
-    if (all->quit)
+    job *j = S_take_job(all);
+    if (j)
+      S_run_job(all, j);
+    else if (all->quit)
       break;
-    pthread_mutex_unlock(&all->lock);
-    h->out.len = 0;
-    h->error[0] = '\0';
-    h->status = S_convert_range(all->side, h->text, h->n, &h->out, h->error, NULL);
-    pthread_mutex_lock(&all->lock);
-    h->has_job = false;
-    if (--all->busy == 0)
-      pthread_cond_signal(&all->done);
+    else
+      pthread_cond_wait(&all->waiting, &all->lock);
   }
   pthread_mutex_unlock(&all->lock);
   return NULL;
 }
 
+/* Stop the helpers, dropping unfinished jobs, and free all. */
 static void
 S_helpers_free(zhconv__helpers *all)
 {
@@ -342,113 +377,132 @@ S_helpers_free(zhconv__helpers *all)
     return;
   pthread_mutex_lock(&all->lock);
   all->quit = true;
-  pthread_cond_broadcast(&all->job);
-  pthread_mutex_unlock(&all->lock);
-  for (int i = 0; i < all->count; i++) {
-    pthread_join(all->h[i].thread, NULL);
-    zhconv__buf_free(&all->h[i].out);
+  for (int i = 0; i < all->used; i++) {
+    job *j = &all->ring[(all->first + i) % all->njobs];
+    if (j->state == JOB_WAITING)
+      j->state = JOB_FREE;
   }
-  pthread_cond_destroy(&all->job);
+  pthread_cond_broadcast(&all->waiting);
+  pthread_mutex_unlock(&all->lock);
+  for (int i = 0; i < all->count; i++)
+    pthread_join(all->thread[i], NULL);
+  for (int i = 0; i < all->njobs; i++) {
+    zhconv__buf_free(&all->ring[i].text);
+    zhconv__buf_free(&all->ring[i].out);
+  }
+  free(all->ring);
+  pthread_cond_destroy(&all->waiting);
   pthread_cond_destroy(&all->done);
   pthread_mutex_destroy(&all->lock);
   free(all);
 }
 
-/* Start up to `want` helpers (fewer if the system has no more to give);
- * how many there are. */
-static int
-S_helpers_start(zhconv_stream *s, int want)
+/* The stream's helpers, started on first use with up to `threads` - 1
+ * threads (fewer if the system has no more to give); NULL if none. */
+static zhconv__helpers *
+S_helpers(zhconv_stream *s, int threads)
 {
-  zhconv__helpers *all = s->helpers;
-  if (!all) {
-    if (!(all = calloc(1, sizeof *all)))
-      return 0;
-    pthread_mutex_init(&all->lock, NULL);
-    pthread_cond_init(&all->job, NULL);
-    pthread_cond_init(&all->done, NULL);
-    s->helpers = all;
+  if (s->helpers)
+    return s->helpers;
+  zhconv__helpers *all = calloc(1, sizeof *all);
+  if (!all)
+    return NULL;
+  all->njobs = JOBS_PER_THREAD * threads;
+  if (!(all->ring = calloc((size_t)all->njobs, sizeof *all->ring))) {
+    free(all);
+    return NULL;
   }
-  while (all->count < want) {
-    helper *h = &all->h[all->count];
-    h->all = all;
-    if (pthread_create(&h->thread, NULL, S_helper_main, h) != 0)
-      break;
+  pthread_mutex_init(&all->lock, NULL);
+  pthread_cond_init(&all->waiting, NULL);
+  pthread_cond_init(&all->done, NULL);
+  while (all->count < threads - 1 &&
+         pthread_create(&all->thread[all->count], NULL, S_helper_main, all) == 0)
     all->count++;
+  if (all->count == 0) {
+    S_helpers_free(all);
+    return NULL;
   }
-  return all->count;
+  return s->helpers = all;
 }
 
-/* Convert in[0, n) with helpers: the stream's thread takes the first part
- * (straight into the output), each helper one of the others. */
+/* Append the output of finished jobs, oldest first: those finished now
+ * (`until` 0), until the ring has room for one more (1), or all (2).
+ * While waiting, the stream's thread runs waiting jobs itself. */
+enum { COLLECT_FINISHED, COLLECT_ROOM, COLLECT_ALL };
+
 static int
-S_convert_parallel(zhconv_stream *s, const zhconv__side *side, size_t n, int helpers)
+S_collect(zhconv_stream *s, int until)
 {
-  const char *text = s->in.data;
-  size_t cuts[ZHCONV__MAX_THREADS + 1];
-  int parts = 0;
-  cuts[0] = 0;
-  for (int i = 1; i <= helpers; i++) {
-    /* The last safe place at or before an even share of the text. */
-    size_t want = n / (size_t)(helpers + 1) * (size_t)i;
-    while (want > cuts[parts] && ((unsigned char)text[want] & 0xC0) == 0x80)
-      want--;
-    size_t cut = zhconv__keyset_safe_prefix(&side->keys, text, cuts[parts], want);
-    if (cut > cuts[parts] && cut < n)
-      cuts[++parts] = cut;
-  }
-  cuts[parts + 1] = n;
   zhconv__helpers *all = s->helpers;
+  if (!all)
+    return ZHCONV_OK;
+  int st = ZHCONV_OK;
   pthread_mutex_lock(&all->lock);
-  all->side = side;
-  all->busy = parts;
-  for (int i = 0; i < parts; i++) {
-    helper *h = &all->h[i];
-    h->text = text + cuts[i + 1];
-    h->n = cuts[i + 2] - cuts[i + 1];
-    h->has_job = true;
-  }
-  pthread_cond_broadcast(&all->job);
-  pthread_mutex_unlock(&all->lock);
-
-  int st = S_convert_range(side, text, cuts[1], &s->out, s->error, NULL);
-
-  pthread_mutex_lock(&all->lock);
-  while (all->busy > 0)
-    pthread_cond_wait(&all->done, &all->lock);
-  pthread_mutex_unlock(&all->lock);
-  for (int i = 0; i < parts; i++) {
-    helper *h = &all->h[i];
-    if (st == ZHCONV_OK && h->status != ZHCONV_OK) {
-      st = h->status;
-      memcpy(s->error, h->error, sizeof s->error);
+  while (all->used > 0 && st == ZHCONV_OK) {
+    job *j = &all->ring[all->first];
+    if (j->state != JOB_DONE) {
+      bool wait = until == COLLECT_ALL || (until == COLLECT_ROOM && all->used == all->njobs);
+      if (!wait)
+        break;
+      job *mine = S_take_job(all);
+      if (mine)
+        S_run_job(all, mine);
+      else
+        pthread_cond_wait(&all->done, &all->lock);
+      continue;
     }
+    /* A done job is the stream's alone: no lock needed to read it. */
+    pthread_mutex_unlock(&all->lock);
+    size_t start = s->out.len;
+    st = j->status;
     if (st == ZHCONV_OK)
-      st = zhconv__buf_append(&s->out, h->out.data, h->out.len);
+      st = zhconv__buf_append(&s->out, j->out.data, j->out.len);
+    if (st == ZHCONV_OK && s->z->punct)
+      zhconv__punct_apply(&s->punct, s->out.data + start, s->out.len - start, s->z->to);
+    if (st != ZHCONV_OK) {
+      s->status = st;
+      zhconv__errorf(s->error, "%s", j->error[0] ? j->error : zhconv_strerror(st));
+      s->error_mark = j->mark;
+    }
+    pthread_mutex_lock(&all->lock);
+    j->state = JOB_FREE;
+    all->first = (all->first + 1) % all->njobs;
+    all->used--;
   }
+  pthread_mutex_unlock(&all->lock);
   return st;
 }
 
-/* Vocabulary, then the engine: in[0, n), by the side for the source. */
+/* Wait for every job: the output is complete up to the pending input. */
 static int
-S_convert_piece(zhconv_stream *s, size_t n)
+S_settle(zhconv_stream *s)
 {
-  const zhconv__side *side;
-  int st = zhconv__side_open(s->z, s->source, &side);
-  if (st != ZHCONV_OK) {
-    zhconv__errorf(s->error, "%s", side->error);
+  return S_collect(s, COLLECT_ALL);
+}
+
+/* Hand in[0, n) to the helpers as a job. */
+static int
+S_submit(zhconv_stream *s, zhconv__helpers *all, const zhconv__side *side, size_t n)
+{
+  int st = S_collect(s, COLLECT_ROOM);
+  if (st != ZHCONV_OK)
     return st;
-  }
-  /* In parallel only where the order of reports cannot matter and the
-   * piece is large (at least half of what the stream gathers before it
-   * converts): a short input never starts a thread. */
-  int threads = s->z->threads;
-  if (threads > 1 && !s->on_change && side->engine && n >= s->z->chunk / 2 &&
-      n >= (size_t)threads * 16) {
-    int helpers = S_helpers_start(s, threads - 1);
-    if (helpers > 0)
-      return S_convert_parallel(s, side, n, helpers);
-  }
-  return S_convert_range(side, s->in.data, n, &s->out, s->error, s->on_change ? s : NULL);
+  job *j = &all->ring[(all->first + all->used) % all->njobs];
+  j->text.len = 0;
+  if ((st = zhconv__buf_append(&j->text, s->in.data, n)) != ZHCONV_OK)
+    return S_fail(s, st, 0);
+  j->side = side;
+  j->mark.file = NULL;
+  j->mark.offset = s->offset;
+  j->mark.line = s->line;
+  j->mark.column = s->column;
+  pthread_mutex_lock(&all->lock);
+  j->state = JOB_WAITING;
+  all->used++;
+  pthread_cond_signal(&all->waiting);
+  pthread_mutex_unlock(&all->lock);
+  S_consume(s, n);
+  return ZHCONV_OK;
 }
 
 /* Decide the source script from the valid text `text` (auto). */
@@ -469,7 +523,8 @@ S_decide_source(zhconv_stream *s, const char *text, size_t valid)
   s->source = zhconv__detect(s->z->detector, text, window, fallback);
 }
 
-/* Convert the valid text in[0, n) and drop it from the input. */
+/* Convert the valid text in[0, n) — vocabulary, then the engine, by the
+ * side for the source — and drop it from the input. */
 static int
 S_convert_text(zhconv_stream *s, size_t n)
 {
@@ -477,8 +532,23 @@ S_convert_text(zhconv_stream *s, size_t n)
     return ZHCONV_OK;
   if (s->source == ZHCONV_AUTO)
     S_decide_source(s, s->in.data, s->valid);
+  const zhconv__side *side;
+  int st = zhconv__side_open(s->z, s->source, &side);
+  if (st != ZHCONV_OK) {
+    zhconv__errorf(s->error, "%s", side->error);
+    return S_fail(s, st, 0);
+  }
+  /* As a job where the order of change reports cannot matter and the
+   * piece is large (at least half of what the stream gathers before it
+   * converts): a short input never starts a thread. */
+  zhconv__helpers *all;
+  if (s->z->threads > 1 && !s->on_change && side->engine && n >= s->z->chunk / 2 &&
+      (all = S_helpers(s, s->z->threads)) != NULL)
+    return S_submit(s, all, side, n);
+  if ((st = S_settle(s)) != ZHCONV_OK)
+    return st;
   size_t start = s->out.len;
-  int st = S_convert_piece(s, n);
+  st = S_convert_range(side, s->in.data, n, &s->out, s->error, s->on_change ? s : NULL);
   if (st != ZHCONV_OK)
     return S_fail(s, st, 0);
   if (s->z->punct)
@@ -491,7 +561,10 @@ S_convert_text(zhconv_stream *s, size_t n)
 static int
 S_pass_bytes(zhconv_stream *s, const char *bytes, size_t len, size_t n)
 {
-  int st = zhconv__buf_append(&s->out, bytes, len);
+  int st = S_settle(s);
+  if (st != ZHCONV_OK)
+    return st;
+  st = zhconv__buf_append(&s->out, bytes, len);
   if (st != ZHCONV_OK)
     return S_fail(s, st, 0);
   S_consume(s, n);
@@ -560,6 +633,8 @@ static int
 S_flush(zhconv_stream *s, bool end)
 {
   int st = S_convert_text(s, s->valid);
+  if (st == ZHCONV_OK)
+    st = S_settle(s);
   if (st == ZHCONV_OK && end && s->in.len > 0)
     st = S_invalid(s);
   return st;
@@ -595,6 +670,9 @@ S_skip(zhconv_stream *s, const char *p, size_t n)
 static int
 S_keep(zhconv_stream *s, const char *p, size_t n)
 {
+  int st = S_settle(s);
+  if (st != ZHCONV_OK)
+    return st;
   size_t at = 0;
   while (at < n) {
     zhconv__utf8_stop stop;
@@ -604,7 +682,6 @@ S_keep(zhconv_stream *s, const char *p, size_t n)
     if (k == 0) {
       /* An invalid sequence, or one cut off: the span has ended. */
       k = zhconv__utf8_invalid_length(p + at, n - at);
-      int st;
       switch (s->z->invalid) {
       case ZHCONV__INVALID_KEEP:
         st = zhconv__buf_append(&s->out, p + at, k);
@@ -753,11 +830,13 @@ zhconv_stream_convert(zhconv_stream *s, zhconv_outbuf *out, zhconv_inbuf *in,
   if (s->status != ZHCONV_OK || (s->ended && in->pos < in->size))
     return ZHCONV_ERR_STATE;
   for (;;) {
+    int st = S_collect(s, COLLECT_FINISHED);
+    if (st != ZHCONV_OK)
+      return st;
     if (!S_drain(s, out))
       return ZHCONV_MORE;
     if (s->ended)
       return ZHCONV_OK;
-    int st;
     bool scanned = s->format == ZHCONV__FORMAT_AUTO || S_uses_scanner(s);
     if (in->pos < in->size) {
       /* Take at most a chunk at a time so that pending output stays small. */

@@ -17,10 +17,16 @@
  * the command-line program; what the C++ runtime and libopencc allocate in
  * their static constructors, before main, is not counted: a failure there
  * is no program's to handle).  FAILMALLOC_REPORT=FILE: at exit, write the
- * number of allocations counted to FILE. */
+ * number of allocations counted to FILE.
+ *
+ * Only the allocations of one thread count — the one that armed the shim,
+ * or the one that runs main() — and only they fail: a new thread allocates
+ * inside the C library and AddressSanitizer as it starts, where a failure
+ * ends the process and is no program's to handle. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +48,8 @@ static atomic_long S_count;    /* allocations since arming */
 static atomic_long S_target;   /* the one to fail, 0: none */
 static atomic_int S_failed;
 static atomic_int S_resolving;
+static pthread_t S_owner;       /* the thread whose allocations count */
+static atomic_int S_has_owner;
 
 /* dlsym() may allocate before the real functions are known: serve it
  * from a small static arena that free() recognises. */
@@ -101,6 +109,8 @@ static int
 S_armed_main(int argc, char **argv, char **envp)
 {
   const char *nth = getenv("FAILMALLOC_NTH");
+  S_owner = pthread_self();
+  atomic_store(&S_has_owner, 1);
   if (nth && *nth) {
     atomic_store(&S_count, 0);
     atomic_store(&S_target, strtol(nth, NULL, 10));
@@ -124,6 +134,8 @@ __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void 
 static int
 S_fail(void)
 {
+  if (atomic_load(&S_has_owner) && !pthread_equal(pthread_self(), S_owner))
+    return 0;
   long target = atomic_load(&S_target);
   long n = atomic_fetch_add(&S_count, 1) + 1;
   if (target > 0 && n == target) {
@@ -139,6 +151,8 @@ failmalloc_arm(long nth)
 {
   S_resolve();
   atomic_store(&S_target, 0);
+  S_owner = pthread_self();
+  atomic_store(&S_has_owner, 1);
   atomic_store(&S_count, 0);
   atomic_store(&S_failed, 0);
   atomic_store(&S_target, nth);

@@ -35,7 +35,12 @@ typedef struct scenario {
   const char *settings[8];   /* key=value */
   const char *text;
   const char *want;
+  int repeat;                /* > 1: text and want that many times over */
 } scenario;
+
+/* The text and output of a scenario repeated (made before any allocation
+ * is made to fail: failmalloc counts the test's own allocations too). */
+static char S_long_text[300000], S_long_want[300000];
 
 static int
 S_option(zhconv_options *o, const char *setting)
@@ -48,7 +53,7 @@ S_option(zhconv_options *o, const char *setting)
     {"invalid", ZHCONV_OPT_INVALID}, {"no_vocab", ZHCONV_OPT_NO_VOCAB},
     {"punct", ZHCONV_OPT_PUNCT}, {"vocab_text", ZHCONV_OPT_VOCAB_TEXT},
     {"protect", ZHCONV_OPT_PROTECT}, {"vocab", ZHCONV_OPT_VOCAB},
-    {"data_dir", ZHCONV_OPT_DATA_DIR},
+    {"data_dir", ZHCONV_OPT_DATA_DIR}, {"threads", ZHCONV_OPT_THREADS},
   };
   const char *eq = strchr(setting, '=');
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -113,19 +118,20 @@ S_run(const scenario *sc, const char *data_dir, int *status)
       bad = 1;
     }
   }
-  /* Streaming, three bytes in and five out at a time. */
+  /* Streaming, three bytes in and five out at a time (a long text 8 KiB). */
   zhconv_stream *s = zhconv_stream_new(z);
   if (!s) {
     *status = ZHCONV_ERR_NOMEM;
   } else {
-    char got[4096], obuf[5];
-    size_t glen = 0, at = 0;
+    static char got[sizeof S_long_want];
+    char obuf[8192];
+    size_t glen = 0, at = 0, step = sc->repeat > 1 ? sizeof obuf : 3;
     do {
-      size_t n = len - at < 3 ? len - at : 3;
+      size_t n = len - at < step ? len - at : step;
       zhconv_inbuf in = {sc->text + at, n, 0};
       zhconv_directive d = at + n == len ? ZHCONV_END : ZHCONV_CONTINUE;
       do {
-        zhconv_outbuf ob = {obuf, sizeof obuf, 0};
+        zhconv_outbuf ob = {obuf, sc->repeat > 1 ? sizeof obuf : 5, 0};
         st = zhconv_stream_convert(s, &ob, &in, d);
         if (glen + ob.pos <= sizeof got) {
           memcpy(got + glen, obuf, ob.pos);
@@ -206,6 +212,8 @@ main(void)
      "「輝達」的軟體和頭髮在雪梨\n", "“英伟达”的软件和頭髮在悉尼\n"},
     {"cn to tw, three-entry vocabulary, invalid=replace",
      {"to=tw", "from=cn", "invalid=replace", NULL}, "软件\xff核心悉尼", "軟體\xEF\xBF\xBD核心雪梨"},
+    {"tw to cn, 270 KB with two threads (pieces converted as jobs)", {"to=cn", "threads=2", NULL},
+     "的軟體和頭髮在雪梨\n", "的软件和头发在悉尼\n", 10000},
   };
   const scenario full[] = {
     {"the built-in vocabulary, --to=cn", {"to=cn", NULL}, "輝達的軟體", "英伟达的软件"},
@@ -216,6 +224,15 @@ main(void)
   for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
     char name[200];
     scenario sc = small[i];
+    if (sc.repeat > 1) {
+      size_t t = strlen(sc.text), w = strlen(sc.want);
+      for (int k = 0; k < sc.repeat; k++) {
+        memcpy(S_long_text + k * t, sc.text, t);
+        memcpy(S_long_want + k * w, sc.want, w);
+      }
+      sc.text = S_long_text;
+      sc.want = S_long_want;
+    }
     if (yaml) {
       snprintf(name, sizeof name, "%s, from YAML", small[i].name);
       sc.name = name;

@@ -119,6 +119,8 @@ test_threads(void)
     {"to=hant", "from=hans", NULL},
     {"config=tw2sp", "invalid=keep", NULL},
     {"to=hk", "engine=opencc", "invalid=keep", NULL},
+    {"to=tw", "from=hans", NULL},             /* ill-formed input stops it */
+    {"to=cn", "format=markdown", "punct=yes", NULL},
   };
   zhconv__buf text = {0};
   for (size_t c = 0; c < sizeof sets / sizeof sets[0]; c++) {
