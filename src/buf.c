@@ -6,8 +6,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "zhconv-private.h"
+
+void
+zhconv__prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+  /* Worth a call only for more than a few pages; whole pages only. */
+  long size = sysconf(_SC_PAGESIZE);
+  uintptr_t page = size > 0 ? (uintptr_t)size : 4096;
+  uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+  uintptr_t end = ((uintptr_t)p + n) & ~(page - 1);
+  if (p && end > start)
+    (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+void *
+zhconv__alloc_zeroed(size_t n, size_t size)
+{
+  if (size && n > SIZE_MAX / size)
+    return NULL;
+  size_t total = n * size;
+  void *p = malloc(total > 0 ? total : 1);
+  if (p) {
+    zhconv__prefault(p, total);
+    memset(p, 0, total);
+  }
+  return p;
+}
 
 int
 zhconv__buf_reserve(zhconv__buf *b, size_t extra)

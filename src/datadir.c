@@ -58,6 +58,8 @@ zhconv__read_file(const char *path, zhconv__buf *out)
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
       (uint64_t)st.st_size < SIZE_MAX / 2)
     status = zhconv__buf_reserve(out, (size_t)st.st_size + 1);
+  if (status == ZHCONV_OK)
+    zhconv__prefault(out->data + out->len, out->cap - out->len);
   while (status == ZHCONV_OK) {
     if (out->cap == out->len && (status = zhconv__buf_reserve(out, 65536)) != ZHCONV_OK)
       break;

@@ -58,7 +58,7 @@ S_load(zhconv__detector *d, const char *data_dirs, const char *name, uint8_t mar
 int
 zhconv__detector_new(const char *data_dirs, zhconv__detector **detector, char *err)
 {
-  zhconv__detector *d = calloc(1, sizeof *d);
+  zhconv__detector *d = zhconv__alloc_zeroed(1, sizeof *d);
   if (!d)
     return ZHCONV_ERR_NOMEM;
   int st = S_load(d, data_dirs, "opencc/STCharacters.txt", 1, err);

@@ -1210,10 +1210,11 @@ S_map_build(nmap *m, const uint32_t *cps, size_t n)
   for (size_t i = 0; i < n; i++)
     if (!m->idx[cps[i] >> 8])
       m->idx[cps[i] >> 8] = (uint16_t)blocks++;
-  m->blocks = calloc(blocks, sizeof *m->blocks);
+  m->blocks = zhconv__alloc_zeroed(blocks, sizeof *m->blocks);
   m->values = malloc((n + 1) * sizeof *m->values);
   if (!m->blocks || !m->values)
     return ZHCONV_ERR_NOMEM;
+  zhconv__prefault(m->values, (n + 1) * sizeof *m->values);
   /* The characters come in order: so do blocks, halves and ranks. */
   uint32_t half = UINT32_MAX, rank = 0;
   for (size_t i = 0; i < n; i++) {
@@ -1247,6 +1248,7 @@ S_merge_firsts(zhconv__native *e, const size_t *members, size_t n, uint32_t **cp
   }
   if (!(*cps = malloc((total + 1) * sizeof **cps)))
     return ZHCONV_ERR_NOMEM;
+  zhconv__prefault(*cps, (total + 1) * sizeof **cps);
   *count = 0;
   for (;;) {
     uint32_t cp = UINT32_MAX;

@@ -97,6 +97,7 @@ S_reserve(zhconv__vocab *v, size_t n)
   entry *grown = n < SIZE_MAX / sizeof *grown ? realloc(v->entries, n * sizeof *grown) : NULL;
   if (!grown)
     return ZHCONV_ERR_NOMEM;
+  zhconv__prefault(grown + v->cap, (n - v->cap) * sizeof *grown);
   v->entries = grown;
   v->cap = n;
   return ZHCONV_OK;
@@ -856,6 +857,7 @@ struct zhconv__matcher {
   bool has_singles;           /* some form has one character */
   int pair_log2;
   uint32_t *pages[PAGES];  /* first code point -> node + 1 */
+  uint32_t *page_block;    /* the pages there are, in one allocation */
   tnode *nodes;
   size_t nnodes;
   uint32_t *child_cp;
@@ -868,8 +870,7 @@ zhconv__matcher_free(zhconv__matcher *m)
 {
   if (!m)
     return;
-  for (size_t i = 0; i < PAGES; i++)
-    free(m->pages[i]);
+  free(m->page_block);
   free(m->nodes);
   free(m->child_cp);
   free(m->child_node);
@@ -941,6 +942,7 @@ S_sort_forms(slot *forms, size_t n)
   uint32_t *a = malloc(2 * n * sizeof *a);
   if (!a)
     return ZHCONV_ERR_NOMEM;
+  zhconv__prefault(a, 2 * n * sizeof *a);
   uint32_t *b = a + n, *base = a;
   for (size_t i = 0; i < n; i++)
     a[i] = (uint32_t)i;
@@ -1035,12 +1037,13 @@ S_fill(zhconv__matcher *m, const slot *forms, pending *stack, size_t depth, uint
 static zhconv__matcher *
 S_matcher_from(form_list *l)
 {
-  zhconv__matcher *m = calloc(1, sizeof *m);
+  zhconv__matcher *m = zhconv__alloc_zeroed(1, sizeof *m);
   bool ok = m != NULL;
   /* Sorted, then of equal forms the last kept; no Han form starts at
    * U+30000 or above, and such a form is never looked for. */
   slot *forms = l->items;
-  size_t count = 0, chars = 1;
+  size_t count = 0, chars = 1, npages = 0;
+  uint32_t last_page = UINT32_MAX;
   if (l->count && S_sort_forms(forms, l->count) != ZHCONV_OK)
     ok = false;
   for (size_t i = 0; i < l->count; i++) {
@@ -1049,6 +1052,8 @@ S_matcher_from(form_list *l)
     if (cp >= 0x30000 || (i + 1 < l->count && forms[i + 1].len == forms[i].len &&
                           memcmp(forms[i + 1].key, forms[i].key, forms[i].len) == 0))
       continue;
+    npages += cp >> 8 != last_page; /* first characters come in order */
+    last_page = cp >> 8;
     forms[count++] = forms[i];
     for (size_t k = 0; k < forms[i].len; k++)
       chars += ((unsigned char)forms[i].key[k] & 0xC0) != 0x80;
@@ -1057,22 +1062,27 @@ S_matcher_from(form_list *l)
     m->nodes = malloc(chars * sizeof *m->nodes);
     m->child_cp = malloc(chars * sizeof *m->child_cp);
     m->child_node = malloc(chars * sizeof *m->child_node);
-    ok = m->nodes && m->child_cp && m->child_node;
+    m->page_block = zhconv__alloc_zeroed(npages * 256, sizeof *m->page_block);
+    ok = m->nodes && m->child_cp && m->child_node && m->page_block;
+  }
+  if (ok) {
+    zhconv__prefault(m->nodes, chars * sizeof *m->nodes);
+    zhconv__prefault(m->child_cp, chars * sizeof *m->child_cp);
+    zhconv__prefault(m->child_node, chars * sizeof *m->child_node);
   }
   /* The first characters' nodes, each filled from its run of forms. */
   pending *stack = ok ? malloc(chars * sizeof *stack) : NULL;
   uint32_t nodes = 0, children = 0;
   size_t pairs = 0;
   ok = ok && stack;
+  npages = 0;
   for (size_t i = 0; ok && i < count;) {
     uint32_t cp;
     size_t len = zhconv__utf8_decode(forms[i].key, &cp);
     size_t j = S_run_end(forms, i, count, 0, len);
     uint32_t **page = &m->pages[cp >> 8];
-    if (!*page && !(*page = calloc(256, sizeof **page))) {
-      ok = false;
-      break;
-    }
+    if (!*page)
+      *page = m->page_block + 256 * npages++;
     (*page)[cp & 255] = nodes + 1;
     if (cp < 0x10000)
       m->firsts[cp / 64] |= (uint64_t)1 << (cp % 64);
@@ -1094,7 +1104,7 @@ S_matcher_from(form_list *l)
   while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 32 * pairs)
     m->pair_log2++;
   size_t words = ((size_t)1 << m->pair_log2) / 64;
-  if (!(m->pairs = calloc(2 * words, sizeof *m->pairs))) {
+  if (!(m->pairs = zhconv__alloc_zeroed(2 * words, sizeof *m->pairs))) {
     zhconv__matcher_free(m);
     return NULL;
   }
@@ -1131,6 +1141,7 @@ zhconv__matcher_new(const zhconv__vocab *v, zhconv_variant source_script, zhconv
       l.cap += v->entries[i].forms[f] && S_in_script(f, source_script);
   if (l.cap && !(l.items = malloc(l.cap * sizeof *l.items)))
     return ZHCONV_ERR_NOMEM;
+  zhconv__prefault(l.items, l.cap * sizeof *l.items);
   for (size_t i = 0; i < v->count && st == ZHCONV_OK; i++) {
     const entry *e = &v->entries[i];
     const char *to = S_target_form(e, target);
