@@ -69,6 +69,16 @@ printf '\377\n' > badterms.txt
 zhconv --to=cn --protect=badterms.txt < /dev/null 2> err.txt; st=$?
 [ $st -eq 2 ] && grep -q 'badterms.txt:1:1: ' err.txt; ok $? "a term list with invalid UTF-8: exit 2, FILE:LINE:COL"
 
+# Guards: a word that a term would otherwise cut in two stays whole (the
+# term starts inside it): 发布 in 头发布满, 行銷 in 進行銷售, 代码 in 现代码头,
+# 屏 before 幕 in 曲面屏幕.
+printf '头发布满灰尘，现代码头，曲面屏幕，恢复制度' | zhconv --to=tw --from=cn > out.txt
+printf '頭髮佈滿灰塵，現代碼頭，曲面螢幕，恢復制度' > want.txt
+same_file out.txt want.txt "--to=tw keeps 头发, 现代, 屏幕 and 恢复 whole"
+printf '進行銷售，銀行銷售，魚雷射程，電影印象，斯里蘭卡達成協議' | zhconv --to=cn --from=tw > out.txt
+printf '进行销售，银行销售，鱼雷射程，电影印象，斯里兰卡达成协议' > want.txt
+same_file out.txt want.txt "--to=cn keeps 進行, 銀行, 魚雷, 電影 and 斯里蘭卡 whole"
+
 # --punct
 printf '“软件”和‘硬件’' | zhconv --to=tw --from=cn --punct > out.txt
 printf '「軟體」和「硬體」' > want.txt
