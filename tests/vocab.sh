@@ -72,12 +72,12 @@ zhconv --to=cn --protect=badterms.txt < /dev/null 2> err.txt; st=$?
 # Guards: a word that a term would otherwise cut in two stays whole (the
 # term starts inside it): 发布 in 头发布满, 行銷 in 進行銷售, 代码 in 现代码头,
 # 屏 before 幕 in 曲面屏幕.
-printf '头发布满灰尘，现代码头，曲面屏幕，恢复制度' | zhconv --to=tw --from=cn > out.txt
-printf '頭髮佈滿灰塵，現代碼頭，曲面螢幕，恢復制度' > want.txt
-same_file out.txt want.txt "--to=tw keeps 头发, 现代, 屏幕 and 恢复 whole"
-printf '進行銷售，銀行銷售，魚雷射程，電影印象，斯里蘭卡達成協議' | zhconv --to=cn --from=tw > out.txt
-printf '进行销售，银行销售，鱼雷射程，电影印象，斯里兰卡达成协议' > want.txt
-same_file out.txt want.txt "--to=cn keeps 進行, 銀行, 魚雷, 電影 and 斯里蘭卡 whole"
+printf '头发布满灰尘，现代码头，曲面屏幕，恢复制度，明显存在，这里根本' | zhconv --to=tw --from=cn > out.txt
+printf '頭髮佈滿灰塵，現代碼頭，曲面螢幕，恢復制度，明顯存在，這裡根本' > want.txt
+same_file out.txt want.txt "--to=tw keeps 头发, 现代, 屏幕, 恢复, 明显 and 这里 whole"
+printf '進行銷售，銀行銷售，魚雷射程，電影印象，斯里蘭卡達成協議，相當機密，儘快取得' | zhconv --to=cn --from=tw > out.txt
+printf '进行销售，银行销售，鱼雷射程，电影印象，斯里兰卡达成协议，相当机密，尽快取得' > want.txt
+same_file out.txt want.txt "--to=cn keeps 進行, 銀行, 魚雷, 電影, 斯里蘭卡, 相當 and 儘快 whole"
 
 # --punct
 printf '“软件”和‘硬件’' | zhconv --to=tw --from=cn --punct > out.txt
