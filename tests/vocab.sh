@@ -79,6 +79,15 @@ printf '進行銷售，銀行銷售，魚雷射程，電影印象，斯里蘭卡
 printf '进行销售，银行销售，鱼雷射程，电影印象，斯里兰卡达成协议，相当机密，尽快取得' > want.txt
 same_file out.txt want.txt "--to=cn keeps 進行, 銀行, 魚雷, 電影, 斯里蘭卡, 相當 and 儘快 whole"
 
+# 的士 (a taxi in Hong Kong; OpenCC's TWPhrases makes it 計程車) is mostly
+# 的 + 士... in running text.
+printf '他的士兵，我們的士氣' | zhconv --to=tw > out.txt
+printf '他的士兵，我們的士氣' > want.txt
+same_file out.txt want.txt "--to=tw leaves 的士兵 and 的士氣 alone"
+printf '他的士兵，我們的士氣' | zhconv --to=cn > out.txt
+printf '他的士兵，我们的士气' > want.txt
+same_file out.txt want.txt "--to=cn does not read 的士 in 的士兵 as a taxi"
+
 # --punct
 printf '“软件”和‘硬件’' | zhconv --to=tw --from=cn --punct > out.txt
 printf '「軟體」和「硬體」' > want.txt
