@@ -79,6 +79,11 @@ printf '進行銷售，銀行銷售，魚雷射程，電影印象，斯里蘭卡
 printf '进行销售，银行销售，鱼雷射程，电影印象，斯里兰卡达成协议，相当机密，尽快取得' > want.txt
 same_file out.txt want.txt "--to=cn keeps 進行, 銀行, 魚雷, 電影, 斯里蘭卡, 相當 and 儘快 whole"
 
+# ... and a guard or a term does not take a word it only looks like.
+printf '升值机会，实现代码，理发行业，吞并非洲，般若波罗蜜多心经' | zhconv --to=tw --from=cn > out.txt
+printf '升值機會，實現程式碼，理髮行業，吞併非洲，般若波羅蜜多心經' > want.txt
+same_file out.txt want.txt "--to=tw: 值机, 现代, 发行, 并非 and 波罗蜜 are not read inside other words"
+
 # 的士 (a taxi in Hong Kong; OpenCC's TWPhrases makes it 計程車) is mostly
 # 的 + 士... in running text.
 printf '他的士兵，我們的士氣' | zhconv --to=tw > out.txt
