@@ -16,7 +16,7 @@ void
 zhconv__prefault(void *p, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE
-  /* Worth a call only for more than a few pages; whole pages only. */
+  /* The whole pages inside [p, p + n) only: the ends may be shared. */
   long size = sysconf(_SC_PAGESIZE);
   uintptr_t page = size > 0 ? (uintptr_t)size : 4096;
   uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);

@@ -38,8 +38,8 @@ zhconv__keyset_add_char(zhconv__keyset *ks, uint32_t cp)
     ks->bits[cp >> 6] |= (uint64_t)1 << (cp & 63);
 }
 
-static bool
-S_in_keys(const zhconv__keyset *ks, uint32_t cp)
+bool
+zhconv__keyset_has(const zhconv__keyset *ks, uint32_t cp)
 {
   return (ks->bits[cp >> 6] >> (cp & 63)) & 1;
 }
@@ -121,7 +121,7 @@ zhconv__keyset_safe_prefix(const zhconv__keyset *ks, const char *s, size_t from,
     if (!ks->lines_only) {
       uint32_t cp;
       zhconv__utf8_decode(s + start, &cp);
-      if (!S_in_keys(ks, cp))
+      if (!zhconv__keyset_has(ks, cp))
         return end;
     }
     end = start;

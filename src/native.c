@@ -580,6 +580,14 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
  * cost more then). */
 #define MAP_MIN_BYTES ((size_t)256 * 1024)
 
+/* Pages mapped in one go rather than a fault at a time, for a file that
+ * is read whole at once. */
+#ifdef MAP_POPULATE
+#  define S_POPULATE MAP_POPULATE
+#else
+#  define S_POPULATE 0
+#endif
+
 static int
 S_map_file(const char *path, ndict *d, bool populate)
 {
@@ -590,11 +598,7 @@ S_map_file(const char *path, ndict *d, bool populate)
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX / 2) {
     size_t size = (size_t)st.st_size;
     if (size >= MAP_MIN_BYTES) {
-      int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-      if (populate)
-        flags |= MAP_POPULATE;
-#endif
+      int flags = MAP_PRIVATE | (populate ? S_POPULATE : 0);
       void *m = mmap(NULL, size, PROT_READ, flags, fd, 0);
       if (m != MAP_FAILED) {
         close(fd);
@@ -892,15 +896,7 @@ S_older(const struct stat *a, const struct stat *b)
 
 /* Use the index of the text dictionary `path`, if it has one that fits:
  * d's arrays then point into it, and d->text_len is the length it was
- * made for. */
-/* The index is read whole at once (its check hashes every byte): its pages
- * mapped in one go rather than a fault at a time. */
-#ifdef MAP_POPULATE
-#  define S_POPULATE MAP_POPULATE
-#else
-#  define S_POPULATE 0
-#endif
-
+ * made for.  (Its check hashes every byte: it is mapped populated.) */
 static bool
 S_load_index(const char *path, ndict *d)
 {
@@ -1517,7 +1513,7 @@ zhconv__native_index(const char *text_path, zhconv__buf *out, char *err)
     if (st == ZHCONV_OK)
       st = zhconv__buf_append(out, (const char *)d.firsts, (d.ngroups + 1) * 4);
     for (uint32_t cp = 0; cp < 0x110000 && st == ZHCONV_OK; cp++)
-      if ((ks.bits[cp >> 6] >> (cp & 63)) & 1) {
+      if (zhconv__keyset_has(&ks, cp)) {
         st = zhconv__buf_append(out, (const char *)&cp, 4);
         h.nkeychars++;
       }

@@ -287,6 +287,15 @@ S_convert_range(const zhconv__side *side, const char *text, size_t n, zhconv__bu
   return st;
 }
 
+/* The output from out[start] on is new converted text: quotation marks
+ * for the target (--punct), by the nesting state so far. */
+static void
+S_punct_since(zhconv_stream *s, size_t start)
+{
+  if (s->z->punct)
+    zhconv__punct_apply(&s->punct, s->out.data + start, s->out.len - start, s->z->to);
+}
+
 /* ---- helper threads ------------------------------------------------------ */
 
 /* With ZHCONV_OPT_THREADS = N > 1, a stream converts large pieces of text
@@ -457,9 +466,9 @@ S_collect(zhconv_stream *s, int until)
     st = j->status;
     if (st == ZHCONV_OK)
       st = zhconv__buf_append(&s->out, j->out.data, j->out.len);
-    if (st == ZHCONV_OK && s->z->punct)
-      zhconv__punct_apply(&s->punct, s->out.data + start, s->out.len - start, s->z->to);
-    if (st != ZHCONV_OK) {
+    if (st == ZHCONV_OK) {
+      S_punct_since(s, start);
+    } else {
       s->status = st;
       zhconv__errorf(s->error, "%s", j->error[0] ? j->error : zhconv_strerror(st));
       s->error_mark = j->mark;
@@ -492,10 +501,7 @@ S_submit(zhconv_stream *s, zhconv__helpers *all, const zhconv__side *side, size_
   if ((st = zhconv__buf_append(&j->text, s->in.data, n)) != ZHCONV_OK)
     return S_fail(s, st, 0);
   j->side = side;
-  j->mark.file = NULL;
-  j->mark.offset = s->offset;
-  j->mark.line = s->line;
-  j->mark.column = s->column;
+  j->mark = (zhconv_mark){NULL, s->offset, s->line, s->column};
   pthread_mutex_lock(&all->lock);
   j->state = JOB_WAITING;
   all->used++;
@@ -551,8 +557,7 @@ S_convert_text(zhconv_stream *s, size_t n)
   st = S_convert_range(side, s->in.data, n, &s->out, s->error, s->on_change ? s : NULL);
   if (st != ZHCONV_OK)
     return S_fail(s, st, 0);
-  if (s->z->punct)
-    zhconv__punct_apply(&s->punct, s->out.data + start, s->out.len - start, s->z->to);
+  S_punct_since(s, start);
   S_consume(s, n);
   return ZHCONV_OK;
 }

@@ -131,6 +131,8 @@ typedef struct zhconv__keyset {
 int zhconv__keyset_init(zhconv__keyset *ks);
 void zhconv__keyset_free(zhconv__keyset *ks);
 void zhconv__keyset_add_char(zhconv__keyset *ks, uint32_t cp);
+/* Is cp (below U+110000) in some key? */
+bool zhconv__keyset_has(const zhconv__keyset *ks, uint32_t cp);
 /* Add the characters of every key in the dictionaries that an OpenCC
  * configuration uses. */
 int zhconv__keyset_add_config(zhconv__keyset *ks, const char *config_path,

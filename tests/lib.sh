@@ -40,6 +40,13 @@ same_file() {   # same_file GOT WANT DESCRIPTION: byte-for-byte equality
   fi
 }
 
+converts() {    # converts "ARGS" INPUT WANT DESCRIPTION: INPUT through zhconv ARGS is WANT
+  # shellcheck disable=SC2086
+  printf '%s' "$2" | zhconv $1 > out.txt
+  printf '%s' "$3" > want.txt
+  same_file out.txt want.txt "$4"
+}
+
 done_testing() {
   echo "1..$tap_n"
   [ "$tap_failed" -eq 0 ]

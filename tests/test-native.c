@@ -828,7 +828,7 @@ S_has_key_char(const zhconv__keyset *ks, const char *ch)
 {
   uint32_t cp;
   zhconv__utf8_decode(ch, &cp);
-  return (ks->bits[cp >> 6] >> (cp & 63)) & 1;
+  return zhconv__keyset_has(ks, cp);
 }
 
 static void

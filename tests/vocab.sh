@@ -23,12 +23,8 @@ same_file plain.out tw2sp.out "--no-vocab on Taiwan text is OpenCC's tw2sp"
 # User vocabularies: later files win, user files win over built-in ones.
 printf -- '- {cn: 辉达, tw: 輝達}\n' > a.yaml
 printf -- '- {cn: 英伟达公司, tw: 輝達}\n' > b.yaml
-printf '輝達' | zhconv --to=cn --from=tw --vocab=a.yaml > out.txt
-printf '辉达' > want.txt
-same_file out.txt want.txt "--vocab overrides a built-in entry"
-printf '輝達' | zhconv --to=cn --from=tw --vocab=a.yaml --vocab=b.yaml > out.txt
-printf '英伟达公司' > want.txt
-same_file out.txt want.txt "a later --vocab wins"
+converts "--to=cn --from=tw --vocab=a.yaml" '輝達' '辉达' "--vocab overrides a built-in entry"
+converts "--to=cn --from=tw --vocab=a.yaml --vocab=b.yaml" '輝達' '英伟达公司' "a later --vocab wins"
 
 printf -- '- {cn: 软件, tw: 軟體}\n- {cn: 硬件, tw 硬體}\n' > bad.yaml
 zhconv --to=cn --vocab=bad.yaml "$S/ft-article-tw.txt" > out.txt 2> err.txt; st=$?
@@ -40,17 +36,11 @@ zhconv --to=cn --vocab=missing.yaml in 2> err.txt; [ $? -eq 1 ]; ok $? "a missin
 # One-way entries ("only:"): used for the targets named, and no other.
 # (Made-up terms whose characters are the same in both scripts.)
 printf -- '- {cn: 甲乙丙, tw: 丁戊己, only: tw}\n' > oneway.yaml
-printf '甲乙丙' | zhconv --to=tw --from=cn --vocab=oneway.yaml > out.txt
-printf '丁戊己' > want.txt
-same_file out.txt want.txt "an entry with only: tw converts cn to tw"
+converts "--to=tw --from=cn --vocab=oneway.yaml" '甲乙丙' '丁戊己' "an entry with only: tw converts cn to tw"
 printf '丁戊己' | zhconv --to=cn --from=tw --vocab=oneway.yaml > out.txt
 same_file out.txt want.txt "... and not tw to cn"
-printf '這款手機不支援5G；我不支持這個政策' | zhconv --to=cn --from=tw > out.txt
-printf '这款手机不支持5G；我不支持这个政策' > want.txt
-same_file out.txt want.txt "built-in one-way entries: Taiwan's 不支援 is mainland 不支持"
-printf '这款手机不支持5G' | zhconv --to=tw --from=cn > out.txt
-printf '這款手機不支持5G' > want.txt
-same_file out.txt want.txt "... and mainland 不支持 stays 不支持 (it may be a stance)"
+converts "--to=cn --from=tw" '這款手機不支援5G；我不支持這個政策' '这款手机不支持5G；我不支持这个政策' "built-in one-way entries: Taiwan's 不支援 is mainland 不支持"
+converts "--to=tw --from=cn" '这款手机不支持5G' '這款手機不支持5G' "... and mainland 不支持 stays 不支持 (it may be a stance)"
 printf -- '- {cn: 软件, tw: 軟體, only: mars}\n' > badonly.yaml
 zhconv --to=cn --vocab=badonly.yaml < /dev/null > out.txt 2> err.txt; st=$?
 [ $st -eq 2 ] && grep -q '^zhconv: badonly.yaml:1:[0-9]*: ' err.txt
@@ -58,12 +48,8 @@ ok $? "only: with an unknown target: exit 2 with FILE:LINE:COL: $(cat err.txt)"
 
 # --protect: listed terms come out as they are, whatever the target.
 printf '# brand names\n輝達\n\n軟體\r\n' > terms.txt
-printf '輝達的軟體和晶片' | zhconv --to=cn --from=tw --protect=terms.txt > out.txt
-printf '輝達的軟體和芯片' > want.txt
-same_file out.txt want.txt "--protect keeps the listed terms (comments, blank lines, CRLF handled)"
-printf '輝達的軟體' | zhconv --to=cn --from=tw --no-vocab --protect=terms.txt > out.txt
-printf '輝達的軟體' > want.txt
-same_file out.txt want.txt "--protect holds with --no-vocab"
+converts "--to=cn --from=tw --protect=terms.txt" '輝達的軟體和晶片' '輝達的軟體和芯片' "--protect keeps the listed terms (comments, blank lines, CRLF handled)"
+converts "--to=cn --from=tw --no-vocab --protect=terms.txt" '輝達的軟體' '輝達的軟體' "--protect holds with --no-vocab"
 zhconv --config=t2s --protect=terms.txt < /dev/null 2> err.txt; [ $? -eq 2 ]; ok $? "--protect with --config: exit 2"
 printf '\377\n' > badterms.txt
 zhconv --to=cn --protect=badterms.txt < /dev/null 2> err.txt; st=$?
@@ -72,31 +58,19 @@ zhconv --to=cn --protect=badterms.txt < /dev/null 2> err.txt; st=$?
 # Guards: a word that a term would otherwise cut in two stays whole (the
 # term starts inside it): 发布 in 头发布满, 行銷 in 進行銷售, 代码 in 现代码头,
 # 屏 before 幕 in 曲面屏幕.
-printf '头发布满灰尘，现代码头，曲面屏幕，恢复制度，明显存在，这里根本' | zhconv --to=tw --from=cn > out.txt
-printf '頭髮佈滿灰塵，現代碼頭，曲面螢幕，恢復制度，明顯存在，這裡根本' > want.txt
-same_file out.txt want.txt "--to=tw keeps 头发, 现代, 屏幕, 恢复, 明显 and 这里 whole"
-printf '進行銷售，銀行銷售，魚雷射程，電影印象，斯里蘭卡達成協議，相當機密，儘快取得' | zhconv --to=cn --from=tw > out.txt
-printf '进行销售，银行销售，鱼雷射程，电影印象，斯里兰卡达成协议，相当机密，尽快取得' > want.txt
-same_file out.txt want.txt "--to=cn keeps 進行, 銀行, 魚雷, 電影, 斯里蘭卡, 相當 and 儘快 whole"
+converts "--to=tw --from=cn" '头发布满灰尘，现代码头，曲面屏幕，恢复制度，明显存在，这里根本' '頭髮佈滿灰塵，現代碼頭，曲面螢幕，恢復制度，明顯存在，這裡根本' "--to=tw keeps 头发, 现代, 屏幕, 恢复, 明显 and 这里 whole"
+converts "--to=cn --from=tw" '進行銷售，銀行銷售，魚雷射程，電影印象，斯里蘭卡達成協議，相當機密，儘快取得' '进行销售，银行销售，鱼雷射程，电影印象，斯里兰卡达成协议，相当机密，尽快取得' "--to=cn keeps 進行, 銀行, 魚雷, 電影, 斯里蘭卡, 相當 and 儘快 whole"
 
 # ... and a guard or a term does not take a word it only looks like.
-printf '升值机会，实现代码，理发行业，吞并非洲，般若波罗蜜多心经' | zhconv --to=tw --from=cn > out.txt
-printf '升值機會，實現程式碼，理髮行業，吞併非洲，般若波羅蜜多心經' > want.txt
-same_file out.txt want.txt "--to=tw: 值机, 现代, 发行, 并非 and 波罗蜜 are not read inside other words"
+converts "--to=tw --from=cn" '升值机会，实现代码，理发行业，吞并非洲，般若波罗蜜多心经' '升值機會，實現程式碼，理髮行業，吞併非洲，般若波羅蜜多心經' "--to=tw: 值机, 现代, 发行, 并非 and 波罗蜜 are not read inside other words"
 
 # 的士 (a taxi in Hong Kong; OpenCC's TWPhrases makes it 計程車) is mostly
 # 的 + 士... in running text.
-printf '他的士兵，我們的士氣' | zhconv --to=tw > out.txt
-printf '他的士兵，我們的士氣' > want.txt
-same_file out.txt want.txt "--to=tw leaves 的士兵 and 的士氣 alone"
-printf '他的士兵，我們的士氣' | zhconv --to=cn > out.txt
-printf '他的士兵，我们的士气' > want.txt
-same_file out.txt want.txt "--to=cn does not read 的士 in 的士兵 as a taxi"
+converts "--to=tw" '他的士兵，我們的士氣' '他的士兵，我們的士氣' "--to=tw leaves 的士兵 and 的士氣 alone"
+converts "--to=cn" '他的士兵，我們的士氣' '他的士兵，我们的士气' "--to=cn does not read 的士 in 的士兵 as a taxi"
 
 # --punct
-printf '“软件”和‘硬件’' | zhconv --to=tw --from=cn --punct > out.txt
-printf '「軟體」和「硬體」' > want.txt
-same_file out.txt want.txt "--punct to tw: marks by nesting depth"
+converts "--to=tw --from=cn --punct" '“软件”和‘硬件’' '「軟體」和「硬體」' "--punct to tw: marks by nesting depth"
 
 # --detect
 zhconv --detect "$S/ft-article-tw.txt" "$S/post-cn.md" > det.txt; ok $? "--detect"
