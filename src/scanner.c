@@ -254,17 +254,33 @@ S_nomem(zhconv__scanner *sc)
 
 /* ---- protection markers ------------------------------------------------------ */
 
-/* At s[p] "<!--": 1 for <!-- zhconv:off -->, 2 for <!-- zhconv:on -->, 0
- * for anything else; *len receives the marker's length. */
-static int
-S_marker(const char *s, size_t n, size_t p, size_t *len)
+/* Whether the data ends inside `word`: s[i, n) is a proper prefix of it. */
+static bool
+S_ends_inside(const char *s, size_t n, size_t i, const char *word)
 {
+  size_t k = strlen(word);
+  return n - i < k && memcmp(s + i, word, n - i) == 0;
+}
+
+/* At s[p] "<!--": 1 for <!-- zhconv:off -->, 2 for <!-- zhconv:on -->, 0
+ * for anything else; *len receives the marker's length.  *more says
+ * whether the data ends where more of it could still make a marker.  The
+ * spaces inside are not limited, so a marker is at most WAIT_LIMIT long:
+ * a longer one would make a divided input wait without bound. */
+static int
+S_marker(const char *s, size_t n, size_t p, size_t *len, bool *more)
+{
+  *more = false;
   size_t i = p + 4;
   if (n - p < 4 || memcmp(s + p, "<!--", 4) != 0)
     return 0;
   while (i < n && S_is_space((unsigned char)s[i]))
     i++;
   int which;
+  if (i == n || S_ends_inside(s, n, i, "zhconv:off") || S_ends_inside(s, n, i, "zhconv:on")) {
+    *more = n - p < WAIT_LIMIT;
+    return 0;
+  }
   if (n - i >= 10 && memcmp(s + i, "zhconv:off", 10) == 0) {
     which = 1;
     i += 10;
@@ -276,7 +292,11 @@ S_marker(const char *s, size_t n, size_t p, size_t *len)
   }
   while (i < n && S_is_space((unsigned char)s[i]))
     i++;
-  if (n - i < 3 || memcmp(s + i, "-->", 3) != 0)
+  if (i == n || S_ends_inside(s, n, i, "-->")) {
+    *more = n - p < WAIT_LIMIT;
+    return 0;
+  }
+  if (n - i < 3 || memcmp(s + i, "-->", 3) != 0 || i + 3 - p > WAIT_LIMIT)
     return 0;
   *len = i + 3 - p;
   return which;
@@ -288,7 +308,8 @@ S_markers_in(zhconv__scanner *sc, const char *s, size_t n)
 {
   for (size_t i = 0; (i = S_find(s, n, i, "<!--")) != SIZE_MAX;) {
     size_t len;
-    int m = S_marker(s, n, i, &len);
+    bool more;
+    int m = S_marker(s, n, i, &len, &more);
     if (m) {
       sc->off = m == 1;
       i += len;
@@ -992,7 +1013,8 @@ S_inlines(zhconv__scanner *sc, const char *s, size_t n_defs, size_t n, bool refd
       }
       S_mark(sc, p, e, ZHCONV__SPAN_KEEP);
       size_t mlen;
-      int m = kind == '!' ? S_marker(s, n, p, &mlen) : 0;
+      bool more;
+      int m = kind == '!' ? S_marker(s, n, p, &mlen, &more) : 0;
       if (m && mlen == len)
         sc->off = m == 1;
       p = e;
@@ -2241,9 +2263,11 @@ S_html_feed(zhconv__scanner *sc, const char *s, size_t n, zhconv_directive how, 
       break;
     if (avail >= 4 && memcmp(s + p, "<!--", 4) == 0) {
       size_t mlen;
-      int m = S_marker(s, n, p, &mlen);
-      if (!m && !final && avail < 64 && S_find(s, n, p + 4, "-->") == SIZE_MAX)
-        break;  /* may still become a marker */
+      bool more;
+      int m = S_marker(s, n, p, &mlen, &more);
+      /* Wait while it may still become a marker, or "<!-->" or "<!--->". */
+      if (!final && !m && (more || avail < 6))
+        break;
       if (m) {
         S_out(sc, ZHCONV__SPAN_KEEP, s + p, mlen);
         sc->off = m == 1;

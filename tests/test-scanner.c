@@ -104,7 +104,7 @@ S_case(int format, const char *fields, const char *in, const char *want, const c
   size_t len = strlen(in);
   char *got = S_scan(format, fields, in, len, 0, &r);
   STR_EQ(got, want, "%s", name);
-  static const size_t chunks[] = {1, 2, 3, 5, 7, 64};
+  static const size_t chunks[] = {1, 2, 3, 5, 7, 64, 100};
   bool same = true;
   for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
     render r2;
@@ -395,6 +395,16 @@ main(void)
   S_case(HTML, NULL, "<!-- zhconv:off -->汉字<b>甲乙</b><!-- zhconv:on -->",
          "K[<!-- zhconv:off -->汉字<b>甲乙</b><!-- zhconv:on -->]",
          "HTML: a kept region is not cut inside a character");
+  /* A marker with many spaces inside: read as a marker however the input
+   * is divided (a fuzzing find: a piece that ended inside the spaces, past
+   * 64 bytes, made it a comment). */
+  char spaced[512], want[512];
+  snprintf(spaced, sizeof spaced, "a<!--%150szhconv:off%80s-->b<!-- zhconv:on -->c", "", "");
+  snprintf(want, sizeof want, "P[a]K[%.*s]P[c]", (int)(strlen(spaced) - 2), spaced + 1);
+  S_case(TEXT, NULL, spaced, want, "text: a marker with long spaces");
+  S_case(HTML, NULL, spaced, want, "HTML: a marker with long spaces");
+  S_case(HTML, NULL, "a<!--->b<!-->c<!-- x -->d", "P[a]K[<!--->]P[b]K[<!-->]P[c]K[<!-- x -->]P[d]",
+         "HTML: short comments");
   S_stream_tests();
   return tap_done();
 }

@@ -37,6 +37,13 @@ for h in "$@"; do
   else
     echo "  FUZZ     $h: FAILED (status $st); see $log and $out/artifacts/" >&2
     grep -E '^(\*\*\*|==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -5 >&2
+    # The input, so that a finding on another machine (CI) can be replayed:
+    # base64 -d > f; tests/fuzz/fuzz-NAME f
+    for a in "$out/artifacts/$h-"*; do
+      [ -f "$a" ] || continue
+      echo "  input $(basename "$a") ($(wc -c < "$a") bytes, base64):" >&2
+      head -c 65536 "$a" | base64 >&2
+    done
     failed=1
   fi
 done
