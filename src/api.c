@@ -243,6 +243,7 @@ zhconv_free(zhconv *z)
     zhconv__side *side = &z->sides[i];
     zhconv__engine_close(side->engine);
     zhconv__matcher_free(side->matcher);
+    zhconv__words_free(side->words);
     zhconv__keyset_free(&side->keys);
     free(side->chain);
   }
@@ -287,6 +288,12 @@ S_open_side(const zhconv *z, zhconv__side *side)
     st = zhconv__matcher_new(z->vocab, S_script(side->source), z->to, &side->matcher);
   if (st == ZHCONV_OK && side->matcher)
     zhconv__matcher_add_keychars(side->matcher, &side->keys);
+  /* The words that terms may not start inside: their characters are key
+   * characters too, so that a piece is never cut inside one. */
+  if (st == ZHCONV_OK && side->matcher)
+    st = zhconv__words_open(z->data_dirs, S_script(side->source), &side->words, err);
+  if (st == ZHCONV_OK && side->words)
+    zhconv__words_add_keychars(side->words, &side->keys);
   if (st == ZHCONV_ERR_NOMEM && !err[0])
     zhconv__errorf(err, "%s", zhconv_strerror(st));
   return st;

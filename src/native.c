@@ -1455,11 +1455,17 @@ done:
   return ZHCONV_OK;
 }
 
-/* Add the characters of d's keys to ks. */
+/* Add the characters of d's keys to ks: listed in the index when there is
+ * one, else read from the keys. */
 static void
 S_add_key_chars(const ndict *d, zhconv__keyset *ks)
 {
-  for (size_t r = 0; r < d->starts[d->ngroups]; r++) {
+  if (d->keychars) {
+    for (size_t k = 0; k < d->nkeychars; k++)
+      zhconv__keyset_add_char(ks, d->keychars[k]);
+    return;
+  }
+  for (size_t r = 0; d->recs && r < d->starts[d->ngroups]; r++) {
     const uchar *key = (const uchar *)d->text + REC_OFF(d->recs[r]);
     for (size_t at = 0, len = REC_LEN(d->recs[r]); at < len;) {
       /* Read no further than the key (an index trusted by its time may
@@ -1479,14 +1485,74 @@ zhconv__native_add_keychars(const zhconv__native *e, zhconv__keyset *ks)
   /* Every character of every key the engine can match: the same set the
    * key set would get from reading the dictionaries again, without the
    * second read; listed in the index when there is one. */
-  for (size_t i = 0; i < e->ndicts; i++) {
-    const ndict *d = &e->dicts[i];
-    if (d->keychars)
-      for (size_t k = 0; k < d->nkeychars; k++)
-        zhconv__keyset_add_char(ks, d->keychars[k]);
-    else if (d->recs)
-      S_add_key_chars(d, ks);
+  for (size_t i = 0; i < e->ndicts; i++)
+    S_add_key_chars(&e->dicts[i], ks);
+}
+
+/* ---- word lists ----------------------------------------------------------- */
+
+struct zhconv__words {
+  ndict dict;
+};
+
+int
+zhconv__words_open(const char *data_dirs, zhconv_variant script, zhconv__words **out, char *err)
+{
+  *out = NULL;
+  char *path =
+    zhconv__datadir_find(data_dirs, script == ZHCONV_HANT ? "words/hant.txt" : "words/hans.txt");
+  if (!path)
+    return ZHCONV_OK;
+  zhconv__words *w = calloc(1, sizeof *w);
+  int st = w ? S_load_dict(path, &w->dict, true, err) : ZHCONV_ERR_NOMEM;
+  free(path);
+  if (st != ZHCONV_OK) {
+    zhconv__words_free(w);
+    return st;
   }
+  *out = w;
+  return ZHCONV_OK;
+}
+
+void
+zhconv__words_free(zhconv__words *w)
+{
+  if (!w)
+    return;
+  S_dict_free(&w->dict);
+  free(w);
+}
+
+size_t
+zhconv__words_longest(const zhconv__words *w, const char *text, size_t len)
+{
+  const ndict *d = &w->dict;
+  const uchar *p = (const uchar *)text;
+  size_t l0, l1;
+  uint32_t cp0 = S_decode(p, &l0);
+  if (l0 >= len || d->ngroups == 0 || !S_pair(d, cp0, S_decode(p + l0, &l1)))
+    return 0;
+  size_t lo = 0, hi = d->ngroups;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (d->firsts[mid] < cp0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == d->ngroups || d->firsts[lo] != cp0)
+    return 0;
+  bool single = REC_CP2(d->recs[d->starts[lo]]) == 0;
+  const nrec *hit;
+  size_t k = S_group_match(d, (uint32_t)lo, single, d->starts[lo + 1] - d->starts[lo] > single,
+                           cp0, p, p + len, l0, &hit);
+  return k > l0 ? k : 0;
+}
+
+void
+zhconv__words_add_keychars(const zhconv__words *w, zhconv__keyset *ks)
+{
+  S_add_key_chars(&w->dict, ks);
 }
 
 int

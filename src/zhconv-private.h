@@ -235,6 +235,21 @@ void zhconv__native_add_keychars(const zhconv__native *engine, zhconv__keyset *k
  * (see native.c).  Used by the build (src/dict-manifest --index). */
 int zhconv__native_index(const char *text_path, zhconv__buf *out, char *err);
 
+/* The words of a script (words/hans.txt, words/hant.txt: made by the
+ * build from data/words/jieba.txt), for the vocabulary layer: a term is
+ * not taken where it would start inside a word that begins before it. */
+typedef struct zhconv__words zhconv__words;
+
+/* *words is NULL (and the status OK) when the data has no list. */
+int zhconv__words_open(const char *data_dirs, zhconv_variant script, zhconv__words **words,
+                       char *err);
+void zhconv__words_free(zhconv__words *words);
+/* The length of the longest word of two or more characters at the start
+ * of the valid UTF-8 text[0, len), or 0. */
+size_t zhconv__words_longest(const zhconv__words *words, const char *text, size_t len);
+/* Add the characters of every word to a key set. */
+void zhconv__words_add_keychars(const zhconv__words *words, zhconv__keyset *ks);
+
 /* ---- plan.c: chains for (source, target) ------------------------------- */
 
 /* The configuration that converts from a source script or region to a
@@ -435,6 +450,7 @@ typedef struct zhconv__side {
   char *chain;                  /* NULL: the input is left as it is */
   zhconv__engine *engine;
   zhconv__matcher *matcher;     /* NULL without terms */
+  zhconv__words *words;         /* NULL: terms are taken wherever they match */
   zhconv__keyset keys;
   atomic_bool opened;
   int status;                   /* of opening */

@@ -69,6 +69,21 @@ converts "--to=tw --from=cn" '升值机会，实现代码，理发行业，吞�
 converts "--to=tw" '他的士兵，我們的士氣' '他的士兵，我們的士氣' "--to=tw leaves 的士兵 and 的士氣 alone"
 converts "--to=cn" '他的士兵，我們的士氣' '他的士兵，我们的士气' "--to=cn does not read 的士 in 的士兵 as a taxi"
 
+# The same without guards: a data directory whose built-in vocabulary is
+# empty, and terms of a user vocabulary.  A term is not taken where a word
+# runs into it and a word from there covers its rest (进行|销售,
+# 头发|布满, 相当|机密, 这里|根本); at word boundaries, inside a longer
+# word, and after a word that would leave one of its characters alone
+# (不支|持), it is.
+mkdir -p empty/vocab && printf 'zhconv-vocab 2\n' > empty/vocab/compiled.tsv
+printf '%s\n' '- {cn: 营销, tw: 行銷}' '- {cn: 死机, tw: 當機}' '- {cn: 里根, tw: 雷根}' \
+  '- {cn: 发布, tw: 發佈}' '- {cn: 支持, tw: 支持}' '- {cn: 文字, tw: 文字}' > cut.yaml
+no_builtin() { ZHCONV_DATA_DIR="$TMP/empty:$ZHCONV_DATA_DIR" converts "$@"; }
+no_builtin "--vocab=cut.yaml --to=cn --from=tw" '進行銷售，行銷策略，相當機密，電腦當機了，楔形文字' \
+  '进行销售，营销策略，相当机密，电脑死机了，楔形文字' "--to=cn: no 行銷 in 進行銷售 or 當機 in 相當機密, without guards"
+no_builtin "--vocab=cut.yaml --to=tw --from=cn" '头发布满，新品发布会，这里根本，里根总统，我不支持' \
+  '頭髮佈滿，新品發佈會，這裡根本，雷根總統，我不支持' "--to=tw: no 发布 in 头发布满 or 里根 in 这里根本, without guards"
+
 # --punct
 converts "--to=tw --from=cn --punct" '“软件”和‘硬件’' '「軟體」和「硬體」' "--punct to tw: marks by nesting depth"
 
