@@ -1177,9 +1177,11 @@ S_build_entry(zhconv__native *e, ntable *t, const size_t *members, const uint32_
   if (count == 1) {
     const ndict *d = &e->dicts[members[first]];
     uint32_t group = groups[first];
-    size_t vl;
-    const uchar *v = S_value(d, d->recs[d->starts[group]], &vl);
-    if (single && !longer && vl <= 3) {
+    size_t vl = 0;
+    /* (Only a lone character's value is read: reading every group's would
+     * fault in every page of a phrase dictionary's text at start.) */
+    const uchar *v = single && !longer ? S_value(d, d->recs[d->starts[group]], &vl) : NULL;
+    if (v && vl <= 3) {
       uint32_t inl = 0;
       memcpy(&inl, v, vl);
       /* (inl holds the bytes in memory order: they go out with memcpy) */
