@@ -563,15 +563,14 @@ zhconv__vocab_write_compiled(const zhconv__vocab *v, FILE *out)
 static size_t
 S_fields(char *line, char **fields, size_t n)
 {
-  size_t count = 0;
-  while (count < n) {
-    fields[count++] = line;
-    char *tab = strchr(line, '\t');
-    if (!tab)
-      break;
-    *tab = '\0';
-    line = tab + 1;
-  }
+  /* One pass over the line: most fields are a few bytes or empty. */
+  size_t count = 1;
+  fields[0] = line;
+  for (char *p = line; *p && count < n; p++)
+    if (*p == '\t') {
+      *p = '\0';
+      fields[count++] = p + 1;
+    }
   return count;
 }
 
