@@ -1,11 +1,12 @@
 /* words-compile.c — build tool: the word lists of the vocabulary layer
- * (see zhconv__words_open in native.c).  From a list of Simplified words,
- * one per line (data/words/jieba.txt), it writes OUT_DIR/hans.txt, those
- * words, and OUT_DIR/hant.txt, each word as OpenCC's s2t, s2tw and s2hk
- * write it.  Each line is "WORD<TAB>WORD", an OpenCC text dictionary, so
- * that dict-manifest --index can index them like OpenCC's own.
+ * (see zhconv__words_open in native.c).  From lists of Simplified words,
+ * one per line (data/words/jieba.txt, data/words/added.txt), it writes
+ * OUT_DIR/hans.txt, those words, and OUT_DIR/hant.txt, each word as
+ * OpenCC's s2t, s2tw and s2hk write it.  Each line is "WORD<TAB>WORD", an
+ * OpenCC text dictionary, so that dict-manifest --index can index them like
+ * OpenCC's own.
  *
- *   words-compile DATA_DIRS LIST OUT_DIR */
+ *   words-compile DATA_DIRS OUT_DIR LIST... */
 #include <config.h>
 
 #include <stdio.h>
@@ -80,15 +81,17 @@ S_convert(const char *data_dirs, const char *config, const zhconv__buf *list, zh
 int
 main(int argc, char **argv)
 {
-  if (argc != 4) {
-    fputs("usage: words-compile DATA_DIRS LIST OUT_DIR\n", stderr);
+  if (argc < 4) {
+    fputs("usage: words-compile DATA_DIRS OUT_DIR LIST...\n", stderr);
     return 2;
   }
   zhconv__buf list = {0}, hant = {0};
-  if (zhconv__read_file(argv[2], &list) != ZHCONV_OK) {
-    perror(argv[2]);
-    return 1;
-  }
+  for (int i = 3; i < argc; i++)
+    if (zhconv__read_file(argv[i], &list) != ZHCONV_OK || zhconv__buf_append(&list, "\n", 1)) {
+      perror(argv[i]);
+      zhconv__buf_free(&list);
+      return 1;
+    }
   static const char *const configs[] = {"s2t", "s2tw", "s2hk"};
   int st = ZHCONV_OK;
   for (size_t i = 0; i < 3 && st == ZHCONV_OK; i++)
@@ -98,9 +101,9 @@ main(int argc, char **argv)
   int failed = st != ZHCONV_OK;
   if (!failed && (st = zhconv__buf_append(&list, "", 1)) == ZHCONV_OK &&
       (st = zhconv__buf_append(&hant, "", 1)) == ZHCONV_OK) {
-    snprintf(path, sizeof path, "%s/hans.txt", argv[3]);
+    snprintf(path, sizeof path, "%s/hans.txt", argv[2]);
     failed = S_write(path, list.data);
-    snprintf(path, sizeof path, "%s/hant.txt", argv[3]);
+    snprintf(path, sizeof path, "%s/hant.txt", argv[2]);
     failed = failed || S_write(path, hant.data);
   }
   zhconv__buf_free(&list);

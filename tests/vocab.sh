@@ -61,6 +61,12 @@ zhconv --to=cn --protect=badterms.txt < /dev/null 2> err.txt; st=$?
 converts "--to=tw --from=cn" '头发布满灰尘，现代码头，曲面屏幕，恢复制度，明显存在，这里根本' '頭髮佈滿灰塵，現代碼頭，曲面螢幕，恢復制度，明顯存在，這裡根本' "--to=tw keeps 头发, 现代, 屏幕, 恢复, 明显 and 这里 whole"
 converts "--to=cn --from=tw" '進行銷售，銀行銷售，魚雷射程，電影印象，斯里蘭卡達成協議，相當機密，儘快取得' '进行销售，银行销售，鱼雷射程，电影印象，斯里兰卡达成协议，相当机密，尽快取得' "--to=cn keeps 進行, 銀行, 魚雷, 電影, 斯里蘭卡, 相當 and 儘快 whole"
 
+# Words of today that OpenCC's phrases or our terms would cut (a review of
+# converted text): 卡顿, 拉黑, 店主, 反复 (guards), 微博 (a word that keeps
+# 博主 off).
+converts "--to=tw --from=cn" '明显卡顿，上网卡顿，店主板着脸，拉黑客户，微博主页，反复印了' '明顯卡頓，上網卡頓，店主板著臉，拉黑客戶，微博主頁，反覆印了' "--to=tw keeps 卡顿, 拉黑, 店主, 微博 and 反复 whole"
+converts "--to=hk --from=cn" '明显卡顿，上网卡顿，反复印了' '明顯卡頓，上網卡頓，反覆印了' "--to=hk keeps 卡顿 and 反复 whole"
+
 # ... and a guard or a term does not take a word it only looks like.
 converts "--to=tw --from=cn" '升值机会，实现代码，理发行业，吞并非洲，般若波罗蜜多心经' '升值機會，實現程式碼，理髮行業，吞併非洲，般若波羅蜜多心經' "--to=tw: 值机, 现代, 发行, 并非 and 波罗蜜 are not read inside other words"
 
