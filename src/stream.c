@@ -255,38 +255,6 @@ S_report(zhconv_stream *s, size_t at, size_t len, const char *to, uint32_t entry
   s->on_change(s->on_change_user, &c);
 }
 
-/* How far before a term the words are followed, in characters. */
-#define WORD_LOOKBACK 4
-
-/* Would the term text[at, at + len) cut words apart?  The text from a few
- * characters before it (not before text[from]) is cut into words the way
- * OpenCC segments, longest first.  Yes when a word runs into the term and
- * ends inside it, and a word from there covers the rest of the term:
- * 头发|布满 has no 发布, 相当|机密 no 当机, 进行|销售 no 行销.  A term
- * inside a longer word, or after a word that leaves a lone character of
- * it (不支|持), is still taken. */
-static bool
-S_cuts_words(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at,
-             size_t len)
-{
-  size_t j = at;
-  for (int k = 0; k < WORD_LOOKBACK && j > from; k++)
-    j = from + zhconv__utf8_last_start(text + from, j - from);
-  while (j < at) {
-    size_t w = zhconv__words_longest(words, text + j, n - j);
-    if (j + w > at) {
-      size_t end = j + w;
-      return end < at + len && end + zhconv__words_longest(words, text + end, n - end) >= at + len;
-    }
-    if (w == 0) {
-      uint32_t cp;
-      w = zhconv__utf8_decode(text + j, &cp);
-    }
-    j += w;
-  }
-  return false;
-}
-
 /* Vocabulary, then the engine for the text between terms: text[0, n),
  * appended to out.  Changes are reported to the stream `report` (NULL: not
  * reported), at text - report->in.data. */
@@ -303,19 +271,14 @@ S_convert_range(const zhconv__side *side, const char *text, size_t n, zhconv__bu
   while (at < n && st == ZHCONV_OK) {
     const char *target;
     uint32_t entry;
-    size_t len = zhconv__matcher_find(m, text, n, &at, &target, &entry);
+    size_t len = zhconv__matcher_find(m, side->words, text, n, &at, &target, &entry);
     if (len == 0)
       break;
-    bool changes = strlen(target) != len || memcmp(target, text + at, len) != 0;
-    if (changes && side->words && S_cuts_words(side->words, text, n, gap, at, len)) {
-      uint32_t cp;
-      at += zhconv__utf8_decode(text + at, &cp);
-      continue;
-    }
+    size_t target_len = strlen(target);
     st = zhconv__engine_convert(engine, text + gap, at - gap, out, err);
     if (st == ZHCONV_OK)
-      st = zhconv__buf_append(out, target, strlen(target));
-    if (st == ZHCONV_OK && report && changes)
+      st = zhconv__buf_append(out, target, target_len);
+    if (st == ZHCONV_OK && report && (target_len != len || memcmp(target, text + at, len)))
       S_report(report, (size_t)(text - report->in.data) + at, len, target, entry);
     at += len;
     gap = at;

@@ -236,8 +236,8 @@ void zhconv__native_add_keychars(const zhconv__native *engine, zhconv__keyset *k
 int zhconv__native_index(const char *text_path, zhconv__buf *out, char *err);
 
 /* The words of a script (words/hans.txt, words/hant.txt: made by the
- * build from data/words/jieba.txt), for the vocabulary layer: a term is
- * not taken where it would start inside a word that begins before it. */
+ * build from the lists in data/words/), for the vocabulary layer: a term
+ * is not taken where it would cut them apart (zhconv__matcher_find). */
 typedef struct zhconv__words zhconv__words;
 
 /* *words is NULL (and the status OK) when the data has no list. */
@@ -325,9 +325,11 @@ size_t zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t 
 /* Mark the characters of every form as key characters (see keyset.c). */
 /* The first place at or after *pos in text[0, len) where a form matches
  * (the longest there): its length, with *pos moved to it; 0 and *pos = len
- * when there is none. */
-size_t zhconv__matcher_find(const zhconv__matcher *m, const char *text, size_t len, size_t *pos,
-                            const char **target, uint32_t *entry_index);
+ * when there is none.  With words (NULL: none), a form that changes the
+ * text is not taken where it would cut words apart (see vocab.c). */
+size_t zhconv__matcher_find(const zhconv__matcher *m, const zhconv__words *words,
+                            const char *text, size_t len, size_t *pos, const char **target,
+                            uint32_t *entry_index);
 void zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks);
 
 /* ---- punct.c: quotation marks -------------------------------------------- */

@@ -125,7 +125,7 @@ S_exercise(const zhconv__vocab *v, const uint8_t *text, size_t len, unsigned cho
         const char *target;
         uint32_t entry;
         size_t pos = 0;
-        size_t n = zhconv__matcher_find(m, (const char *)text, valid, &pos, &target, &entry);
+        size_t n = zhconv__matcher_find(m, NULL, (const char *)text, valid, &pos, &target, &entry);
         FZ_CHECK(n == first_len && pos == first_at, "find: %zu at %zu, match: %zu at %zu", n, pos,
                  first_len, first_at);
       }
