@@ -248,8 +248,10 @@ zhconv_free(zhconv *z)
     free(side->chain);
   }
   free(z->sides);
-  if (z->lock_made)
+  if (z->lock_made) {
     pthread_mutex_destroy(&z->open_lock);
+    pthread_mutex_destroy(&z->vocab_lock);
+  }
   zhconv__vocab_free(z->vocab);
   zhconv__detector_free(z->detector);
   free(z->data_dirs);
@@ -263,6 +265,65 @@ S_chain_path(const char *name, const char *data_dirs)
 {
   return strncmp(name, "chains/", 7) == 0 ? zhconv__datadir_find(data_dirs, name)
                                           : zhconv__config_find(name);
+}
+
+int
+zhconv__converter_vocab(const zhconv *z, const zhconv__vocab **vocab, char *err)
+{
+  if (!z->vocab_deferred) {
+    *vocab = z->vocab;
+    return ZHCONV_OK;
+  }
+  /* Loaded once, by whichever thread asks first; z is otherwise immutable. */
+  zhconv *mz = (zhconv *)z;
+  pthread_mutex_lock(&mz->vocab_lock);
+  if (!mz->vocab_tried) {
+    mz->vocab_tried = true;
+    zhconv_mark mark;
+    zhconv__vocab *v = NULL;
+    int st = zhconv__vocab_new(&v);
+    if (st == ZHCONV_OK)
+      st = zhconv__vocab_load_builtin(v, z->data_dirs, NULL, mz->vocab_error, &mark);
+    if (st == ZHCONV_ERR_NOMEM && !mz->vocab_error[0])
+      zhconv__errorf(mz->vocab_error, "%s", zhconv_strerror(st));
+    if (st != ZHCONV_OK || zhconv__vocab_size(v) == 0) {
+      zhconv__vocab_free(v);
+      v = NULL;
+    }
+    mz->vocab = v;
+    mz->vocab_status = st;
+  }
+  pthread_mutex_unlock(&mz->vocab_lock);
+  if (z->vocab_status != ZHCONV_OK && err)
+    zhconv__errorf(err, "%s", z->vocab_error);
+  *vocab = z->vocab;
+  return z->vocab_status;
+}
+
+const char *
+zhconv__converter_origin(const zhconv *z, uint32_t entry, size_t *line)
+{
+  const zhconv__vocab *v;
+  *line = 0;
+  if (zhconv__converter_vocab(z, &v, NULL) != ZHCONV_OK || !v || entry >= zhconv__vocab_size(v))
+    return "?";
+  return zhconv__vocab_origin(v, entry, line);
+}
+
+/* A side's vocabulary matcher: the build's image when the vocabulary is
+ * the built-in one alone, else made from the vocabulary (none without). */
+static int
+S_open_matcher(const zhconv *z, zhconv__side *side)
+{
+  zhconv_variant script = S_script(side->source);
+  if (z->vocab_deferred &&
+      zhconv__matcher_open_image(z->data_dirs, script, z->to, &side->matcher) == ZHCONV_OK)
+    return ZHCONV_OK;
+  const zhconv__vocab *v;
+  int st = zhconv__converter_vocab(z, &v, side->error);
+  if (st == ZHCONV_OK && v)
+    st = zhconv__matcher_new(v, script, z->to, &side->matcher);
+  return st;
 }
 
 /* Open a side: its chain (an OpenCC configuration or one of zhconv's), its
@@ -284,8 +345,8 @@ S_open_side(const zhconv *z, zhconv__side *side)
   if (st == ZHCONV_OK)
     st = zhconv__engine_add_keychars(side->engine, path, z->data_dirs, &side->keys, err);
   free(path);
-  if (st == ZHCONV_OK && z->vocab && z->to != ZHCONV_AUTO)
-    st = zhconv__matcher_new(z->vocab, S_script(side->source), z->to, &side->matcher);
+  if (st == ZHCONV_OK && z->to != ZHCONV_AUTO)
+    st = S_open_matcher(z, side);
   if (st == ZHCONV_OK && side->matcher)
     zhconv__matcher_add_keychars(side->matcher, &side->keys);
   /* The words that terms may not start inside: their characters are key
@@ -321,6 +382,17 @@ zhconv__side_open(const zhconv *z, zhconv_variant source, const zhconv__side **o
 static int
 S_load_vocab(zhconv *z, zhconv_options *o, zhconv_mark *mark)
 {
+  /* The built-in vocabulary alone, compiled by the build: the sides map
+   * the build's images of its matchers, and it loads only if something
+   * asks for it (zhconv__converter_vocab). */
+  char *compiled = o->no_vocab || o->domains || o->vocab_files.len
+                       ? NULL
+                       : zhconv__datadir_find(o->data_dirs, "vocab/compiled.tsv");
+  if (compiled) {
+    free(compiled);
+    z->vocab_deferred = true;
+    return ZHCONV_OK;
+  }
   int st = zhconv__vocab_new(&z->vocab);
   if (st == ZHCONV_OK && !o->no_vocab)
     st = zhconv__vocab_load_builtin(z->vocab, o->data_dirs, o->domains, o->error, mark);
@@ -370,6 +442,7 @@ zhconv_new(zhconv_options *o, int *status)
     goto fail;
   }
   pthread_mutex_init(&z->open_lock, NULL);
+  pthread_mutex_init(&z->vocab_lock, NULL);
   z->lock_made = true;
   z->engine_kind = o->engine;
   z->threads = o->threads;
@@ -492,12 +565,14 @@ zhconv_detect(const zhconv *z, const char *text, size_t len, zhconv_variant *scr
   *confidence = total ? (double)(*script == ZHCONV_HANS ? counts[0] : counts[1]) / (double)total
                       : 0.0;
   int st = ZHCONV_OK;
+  const zhconv__vocab *vocab;
   if (*script == ZHCONV_HANS) {
     /* zhconv knows one Simplified region. */
     *region = ZHCONV_CN;
-  } else if (*script == ZHCONV_HANT && z->vocab) {
+  } else if (*script == ZHCONV_HANT &&
+             (st = zhconv__converter_vocab(z, &vocab, NULL)) == ZHCONV_OK && vocab) {
     size_t evidence[3];
-    st = zhconv__vocab_region_evidence(z->vocab, text, len, evidence);
+    st = zhconv__vocab_region_evidence(vocab, text, len, evidence);
     size_t tw = evidence[1], hk = evidence[2];
     if (st == ZHCONV_OK && tw != hk) {
       *region = tw > hk ? ZHCONV_TW : ZHCONV_HK;

@@ -251,7 +251,7 @@ S_report(zhconv_stream *s, size_t at, size_t len, const char *to, uint32_t entry
   c.from_len = len;
   c.to = to;
   c.to_len = strlen(to);
-  c.file = zhconv__vocab_origin(s->z->vocab, entry, &c.file_line);
+  c.file = zhconv__converter_origin(s->z, entry, &c.file_line);
   s->on_change(s->on_change_user, &c);
 }
 

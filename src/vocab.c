@@ -13,9 +13,13 @@
  * around it. */
 #include <config.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <utf8proc.h>
 #include <yaml.h>
@@ -835,7 +839,7 @@ typedef struct tnode {
   uint32_t child;       /* its children: child_cp/child_node[child .. child + nchild) */
   uint32_t nchild;
   uint32_t entry;       /* NONE: no form ends here */
-  const char *target;
+  uint32_t target;      /* the entry's target form: at targets + target */
 } tnode;
 
 /* The filter of pairs: one bit for each hash of a form's first two
@@ -850,18 +854,25 @@ typedef struct tnode {
 /* Whether some form starts with a character below U+10000: one bit each. */
 #define FIRSTS_WORDS (0x10000 / 64)
 
+/* Every array is one block of memory, built at start, or a part of an
+ * image the build wrote (see "images" below), mapped read-only. */
 struct zhconv__matcher {
-  uint64_t firsts[FIRSTS_WORDS];
+  uint64_t *firsts;           /* FIRSTS_WORDS */
   uint64_t *pairs, *singles;  /* 2^pair_log2 bits each */
   bool has_singles;           /* some form has one character */
   int pair_log2;
-  uint32_t *pages[PAGES];  /* first code point -> node + 1 */
-  uint32_t *page_block;    /* the pages there are, in one allocation */
+  uint32_t *page_of;     /* PAGES: a first code point's page -> its number + 1, or 0 */
+  uint32_t *page_block;  /* 256 per page: first code point -> node + 1, or 0 */
+  size_t npages;
   tnode *nodes;
   size_t nnodes;
   uint32_t *child_cp;
   uint32_t *child_node;
   size_t nchildren;
+  char *targets;         /* the target forms, each once, NUL-terminated */
+  size_t targets_len;
+  void *image;           /* non-NULL: the mapped image everything is in */
+  size_t image_len;
 };
 
 void
@@ -869,11 +880,18 @@ zhconv__matcher_free(zhconv__matcher *m)
 {
   if (!m)
     return;
-  free(m->page_block);
-  free(m->nodes);
-  free(m->child_cp);
-  free(m->child_node);
-  free(m->pairs);
+  if (m->image) {
+    munmap(m->image, m->image_len);
+  } else {
+    free(m->firsts);
+    free(m->page_of);
+    free(m->page_block);
+    free(m->nodes);
+    free(m->child_cp);
+    free(m->child_node);
+    free(m->pairs);
+    free(m->targets);
+  }
   free(m);
 }
 
@@ -1003,19 +1021,42 @@ S_run_end(const slot *forms, size_t i, size_t hi, size_t at, size_t len)
   return j;
 }
 
+/* The target forms, each entry's once (an entry has one target form in
+ * a matcher; the regions' matcher of --detect has two, which are short):
+ * where entry e's is in m->targets (plus one; 0: not yet there), for
+ * entries below `entries`. */
+typedef struct {
+  uint32_t *at;
+  size_t entries;
+} target_places;
+
+static uint32_t
+S_target_place(zhconv__matcher *m, target_places *tp, uint32_t entry, const char *target)
+{
+  if (entry < tp->entries && tp->at[entry] && strcmp(m->targets + tp->at[entry] - 1, target) == 0)
+    return tp->at[entry] - 1;
+  uint32_t place = (uint32_t)m->targets_len;
+  size_t n = strlen(target) + 1;
+  memcpy(m->targets + place, target, n);
+  m->targets_len += n;
+  if (entry < tp->entries)
+    tp->at[entry] = place + 1;
+  return place;
+}
+
 /* Fill the nodes from the stack (which has room for one entry per node)
  * until it is empty; *nodes and *children count the places taken. */
 static void
-S_fill(zhconv__matcher *m, const slot *forms, pending *stack, size_t depth, uint32_t *nodes,
-       uint32_t *children)
+S_fill(zhconv__matcher *m, target_places *tp, const slot *forms, pending *stack, size_t depth,
+       uint32_t *nodes, uint32_t *children)
 {
   while (depth > 0) {
     pending p = stack[--depth];
     tnode *n = &m->nodes[p.node];
-    *n = (tnode){*children, 0, NONE, NULL};
+    *n = (tnode){*children, 0, NONE, NONE};
     if (p.lo < p.hi && forms[p.lo].len == p.at) {
       n->entry = forms[p.lo].entry;
-      n->target = forms[p.lo].target;
+      n->target = S_target_place(m, tp, forms[p.lo].entry, forms[p.lo].target);
       p.lo++;
     }
     /* A child for each run of forms with the same next character. */
@@ -1036,12 +1077,12 @@ S_fill(zhconv__matcher *m, const slot *forms, pending *stack, size_t depth, uint
 static zhconv__matcher *
 S_matcher_from(form_list *l)
 {
-  zhconv__matcher *m = zhconv__alloc_zeroed(1, sizeof *m);
+  zhconv__matcher *m = calloc(1, sizeof *m);
   bool ok = m != NULL;
   /* Sorted, then of equal forms the last kept; no Han form starts at
    * U+30000 or above, and such a form is never looked for. */
   slot *forms = l->items;
-  size_t count = 0, chars = 1, npages = 0;
+  size_t count = 0, chars = 1, npages = 0, target_bytes = 0, entries = 0;
   uint32_t last_page = UINT32_MAX;
   if (l->count && S_sort_forms(forms, l->count) != ZHCONV_OK)
     ok = false;
@@ -1056,13 +1097,22 @@ S_matcher_from(form_list *l)
     forms[count++] = forms[i];
     for (size_t k = 0; k < forms[i].len; k++)
       chars += ((unsigned char)forms[i].key[k] & 0xC0) != 0x80;
+    target_bytes += strlen(forms[i].target) + 1;
+    if (forms[i].entry >= entries)
+      entries = (size_t)forms[i].entry + 1;
   }
+  target_places tp = {NULL, entries};
   if (ok) {
+    m->firsts = zhconv__alloc_zeroed(FIRSTS_WORDS, sizeof *m->firsts);
+    m->page_of = zhconv__alloc_zeroed(PAGES, sizeof *m->page_of);
     m->nodes = malloc(chars * sizeof *m->nodes);
     m->child_cp = malloc(chars * sizeof *m->child_cp);
     m->child_node = malloc(chars * sizeof *m->child_node);
     m->page_block = zhconv__alloc_zeroed(npages * 256, sizeof *m->page_block);
-    ok = m->nodes && m->child_cp && m->child_node && m->page_block;
+    m->targets = malloc(target_bytes + 1);
+    tp.at = zhconv__alloc_zeroed(entries, sizeof *tp.at);
+    ok = m->firsts && m->page_of && m->nodes && m->child_cp && m->child_node &&
+         m->page_block && m->targets && tp.at;
   }
   if (ok) {
     zhconv__prefault(m->nodes, chars * sizeof *m->nodes);
@@ -1074,23 +1124,24 @@ S_matcher_from(form_list *l)
   uint32_t nodes = 0, children = 0;
   size_t pairs = 0;
   ok = ok && stack;
-  npages = 0;
   for (size_t i = 0; ok && i < count;) {
     uint32_t cp;
     size_t len = zhconv__utf8_decode(forms[i].key, &cp);
     size_t j = S_run_end(forms, i, count, 0, len);
-    uint32_t **page = &m->pages[cp >> 8];
-    if (!*page)
-      *page = m->page_block + 256 * npages++;
-    (*page)[cp & 255] = nodes + 1;
+    uint32_t *page_number = &m->page_of[cp >> 8];
+    if (!*page_number)
+      *page_number = (uint32_t)++m->npages;
+    m->page_block[256 * (*page_number - 1) + (cp & 255)] = nodes + 1;
     if (cp < 0x10000)
       m->firsts[cp / 64] |= (uint64_t)1 << (cp % 64);
+    uint32_t first = nodes;
     stack[0] = (pending){i, j, len, nodes++};
-    S_fill(m, forms, stack, 1, &nodes, &children);
-    pairs += 1 + m->nodes[(*page)[cp & 255] - 1].nchild;
+    S_fill(m, &tp, forms, stack, 1, &nodes, &children);
+    pairs += 1 + m->nodes[first].nchild;
     i = j;
   }
   free(stack);
+  free(tp.at);
   if (!ok) {
     zhconv__matcher_free(m);
     return NULL;
@@ -1109,10 +1160,11 @@ S_matcher_from(form_list *l)
   }
   m->singles = m->pairs + words;
   for (size_t page = 0; page < PAGES; page++)
-    for (size_t i = 0; m->pages[page] && i < 256; i++) {
-      if (!m->pages[page][i])
+    for (size_t i = 0; m->page_of[page] && i < 256; i++) {
+      uint32_t node = m->page_block[256 * (m->page_of[page] - 1) + i];
+      if (!node)
         continue;
-      const tnode *first = &m->nodes[m->pages[page][i] - 1];
+      const tnode *first = &m->nodes[node - 1];
       for (size_t k = 0; k <= first->nchild; k++) {
         if (k == first->nchild && first->entry == NONE)
           break;
@@ -1163,15 +1215,16 @@ zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
   uint32_t cp;
   size_t at = zhconv__utf8_decode(text, &cp);
   *char_len = at;
-  const uint32_t *page = cp < 0x30000 ? m->pages[cp >> 8] : NULL;
-  if (!page || !page[cp & 255])
+  uint32_t page = cp < 0x30000 ? m->page_of[cp >> 8] : 0;
+  uint32_t first = page ? m->page_block[256 * (page - 1) + (cp & 255)] : 0;
+  if (!first)
     return 0;
-  const tnode *node = &m->nodes[page[cp & 255] - 1];
+  const tnode *node = &m->nodes[first - 1];
   size_t best = 0;
   for (;;) {
     if (node->entry != NONE) {
       best = at;
-      *target = node->target;
+      *target = m->targets + node->target;
       *entry_index = node->entry;
     }
     if (!node->nchild || at >= len)
@@ -1266,11 +1319,189 @@ void
 zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks)
 {
   for (size_t page = 0; page < PAGES; page++)
-    for (size_t i = 0; m->pages[page] && i < 256; i++)
-      if (m->pages[page][i])
+    for (size_t i = 0; m->page_of[page] && i < 256; i++)
+      if (m->page_block[256 * (m->page_of[page] - 1) + i])
         zhconv__keyset_add_char(ks, (uint32_t)(page << 8 | i));
   for (size_t i = 0; i < m->nchildren; i++)
     zhconv__keyset_add_char(ks, m->child_cp[i]);
+}
+
+/* ---- images: a matcher made by the build, mapped ------------------------
+ *
+ * Building the matcher of the built-in vocabulary took most of a start
+ * with vocabulary, so the build writes each source script's and target's
+ * (zhconv__matcher_write_image, beside vocab/compiled.tsv) and a converter
+ * whose vocabulary is just the built-in one maps it instead.  An image
+ * counts only when it is not older than compiled.tsv and was made from one
+ * of its length, in this layout (magic, byte order), with its bytes intact
+ * (hash) and every index in bounds; otherwise the matcher is built as
+ * usual.  After the header, in this order: firsts, pairs and singles (64
+ * bits each); page_of, page_block, nodes (four 32-bit fields), child_cp and
+ * child_node (32 bits each); the target forms. */
+#define IMAGE_MAGIC "zhconv-trie 1\n"
+#define IMAGE_BYTE_ORDER 0x01020304u
+
+typedef struct image_header {
+  char magic[16];
+  uint32_t byte_order;
+  uint32_t pair_log2;
+  uint32_t has_singles;
+  uint32_t npages;
+  uint64_t vocab_len;   /* of the compiled vocabulary it was made from */
+  uint64_t nentries;    /* that vocabulary's entries */
+  uint64_t nnodes, nchildren, targets_len;
+  uint64_t body_hash;   /* of everything after the header */
+} image_header;
+
+static size_t
+S_image_body(const image_header *h)
+{
+  size_t pair_words = h->pair_log2 >= 9 && h->pair_log2 <= 20 ? 2 * ((size_t)1 << h->pair_log2) / 64 : 0;
+  return (FIRSTS_WORDS + pair_words) * 8 + (PAGES + (size_t)h->npages * 256) * 4 +
+         (size_t)h->nnodes * sizeof(tnode) + (size_t)h->nchildren * 8 + (size_t)h->targets_len;
+}
+
+static bool
+S_write_all(FILE *out, const void *data, size_t n)
+{
+  return n == 0 || fwrite(data, 1, n, out) == n;
+}
+
+int
+zhconv__matcher_write_image(const zhconv__matcher *m, uint64_t vocab_len, uint64_t nentries,
+                            FILE *out)
+{
+  image_header h = {IMAGE_MAGIC, IMAGE_BYTE_ORDER, (uint32_t)m->pair_log2, m->has_singles,
+                    (uint32_t)m->npages, vocab_len, nentries, m->nnodes, m->nchildren,
+                    m->targets_len, 0};
+  size_t pair_words = 2 * ((size_t)1 << m->pair_log2) / 64;
+  const struct {
+    const void *data;
+    size_t len;
+  } parts[] = {
+      {m->firsts, FIRSTS_WORDS * 8},  {m->pairs, pair_words * 8},
+      {m->page_of, PAGES * 4},        {m->page_block, m->npages * 256 * 4},
+      {m->nodes, m->nnodes * sizeof(tnode)}, {m->child_cp, m->nchildren * 4},
+      {m->child_node, m->nchildren * 4},     {m->targets, m->targets_len},
+  };
+  enum { NPARTS = sizeof parts / sizeof parts[0] };
+  /* The hash is of the body as one run of bytes. */
+  zhconv__buf body = {0};
+  int st = ZHCONV_OK;
+  for (size_t i = 0; i < NPARTS && st == ZHCONV_OK; i++)
+    st = zhconv__buf_append(&body, parts[i].data, parts[i].len);
+  if (st == ZHCONV_OK) {
+    h.body_hash = zhconv__hash64(body.data, body.len);
+    if (!S_write_all(out, &h, sizeof h) || !S_write_all(out, body.data, body.len))
+      st = ZHCONV_ERR_IO;
+  }
+  zhconv__buf_free(&body);
+  return st;
+}
+
+/* Is every index of the mapped image m (its arrays set) in bounds? */
+static bool
+S_image_in_bounds(const zhconv__matcher *m, uint64_t nentries)
+{
+  for (size_t i = 0; i < PAGES; i++)
+    if (m->page_of[i] > m->npages)
+      return false;
+  for (size_t i = 0; i < m->npages * 256; i++)
+    if (m->page_block[i] > m->nnodes)
+      return false;
+  for (size_t i = 0; i < m->nnodes; i++) {
+    const tnode *n = &m->nodes[i];
+    if (n->child > m->nchildren || n->nchild > m->nchildren - n->child ||
+        (n->entry == NONE) != (n->target == NONE) ||
+        (n->entry != NONE && (n->entry >= nentries || n->target >= m->targets_len)))
+      return false;
+  }
+  for (size_t i = 0; i < m->nchildren; i++)
+    if (m->child_node[i] >= m->nnodes)
+      return false;
+  return m->targets_len == 0 || m->targets[m->targets_len - 1] == '\0';
+}
+
+int
+zhconv__matcher_open_image(const char *data_dirs, zhconv_variant source_script,
+                           zhconv_variant target, zhconv__matcher **out)
+{
+  *out = NULL;
+  /* The image beside the compiled vocabulary the data directories give. */
+  char *compiled = zhconv__datadir_find(data_dirs, "vocab/compiled.tsv");
+  const char *slash = compiled ? strrchr(compiled, '/') : NULL;
+  struct stat vocab, st;
+  if (!slash || stat(compiled, &vocab) != 0) {
+    free(compiled);
+    return ZHCONV_ERR_IO;
+  }
+  char name[64];
+  snprintf(name, sizeof name, "/%s-%s.trie", zhconv_variant_name(source_script),
+           zhconv_variant_name(target));
+  size_t dir = (size_t)(slash - compiled);
+  char *path = malloc(dir + strlen(name) + 1);
+  if (path) {
+    memcpy(path, compiled, dir);
+    strcpy(path + dir, name);
+  }
+  free(compiled);
+  int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+  free(path);
+  if (fd < 0)
+    return ZHCONV_ERR_IO;
+  void *map = MAP_FAILED;
+  size_t len = 0;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= sizeof(image_header) &&
+      (uint64_t)st.st_size < SIZE_MAX / 2 && !(st.st_mtim.tv_sec < vocab.st_mtim.tv_sec ||
+                                              (st.st_mtim.tv_sec == vocab.st_mtim.tv_sec &&
+                                               st.st_mtim.tv_nsec < vocab.st_mtim.tv_nsec))) {
+    len = (size_t)st.st_size;
+#ifdef MAP_POPULATE
+    map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+#else
+    map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+#endif
+  }
+  close(fd);
+  if (map == MAP_FAILED)
+    return ZHCONV_ERR_IO;
+  const image_header *h = map;
+  zhconv__matcher *m = NULL;
+  if (memcmp(h->magic, IMAGE_MAGIC, sizeof IMAGE_MAGIC) == 0 &&
+      h->byte_order == IMAGE_BYTE_ORDER && h->pair_log2 >= 9 && h->pair_log2 <= 20 &&
+      h->npages <= PAGES && h->nnodes < NONE && h->nchildren < NONE &&
+      h->targets_len < NONE && h->vocab_len == (uint64_t)vocab.st_size &&
+      len - sizeof *h == S_image_body(h) &&
+      h->body_hash == zhconv__hash64(h + 1, len - sizeof *h))
+    m = calloc(1, sizeof *m);
+  if (!m) {
+    munmap(map, len);
+    return ZHCONV_ERR_IO;
+  }
+  size_t pair_words = ((size_t)1 << h->pair_log2) / 64;
+  m->image = map;
+  m->image_len = len;
+  m->pair_log2 = (int)h->pair_log2;
+  m->has_singles = h->has_singles != 0;
+  m->npages = h->npages;
+  m->nnodes = (size_t)h->nnodes;
+  m->nchildren = (size_t)h->nchildren;
+  m->targets_len = (size_t)h->targets_len;
+  m->firsts = (uint64_t *)(h + 1);
+  m->pairs = m->firsts + FIRSTS_WORDS;
+  m->singles = m->pairs + pair_words;
+  m->page_of = (uint32_t *)(m->singles + pair_words);
+  m->page_block = m->page_of + PAGES;
+  m->nodes = (tnode *)(m->page_block + m->npages * 256);
+  m->child_cp = (uint32_t *)(m->nodes + m->nnodes);
+  m->child_node = m->child_cp + m->nchildren;
+  m->targets = (char *)(m->child_node + m->nchildren);
+  if (!S_image_in_bounds(m, h->nentries)) {
+    zhconv__matcher_free(m);
+    return ZHCONV_ERR_IO;
+  }
+  *out = m;
+  return ZHCONV_OK;
 }
 
 /* ---- consistency -------------------------------------------------------- */
@@ -1385,7 +1616,7 @@ zhconv__vocab_region_evidence(const zhconv__vocab *v, const char *text, size_t l
     size_t step;
     size_t n = zhconv__matcher_match(m, text + at, len - at, &region, &index, &step);
     if (n)
-      counts[region == region_names[1] ? 1 : 2]++;
+      counts[strcmp(region, region_names[1]) == 0 ? 1 : 2]++;
     at += n ? n : step;
   }
   zhconv__matcher_free(m);

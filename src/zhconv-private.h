@@ -331,6 +331,16 @@ size_t zhconv__matcher_find(const zhconv__matcher *m, const zhconv__words *words
                             const char *text, size_t len, size_t *pos, const char **target,
                             uint32_t *entry_index);
 void zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks);
+/* The build's image of the matcher of the built-in vocabulary (with no
+ * optional domain) for this source script and target, written from one
+ * built by zhconv__matcher_new from the compiled vocabulary of vocab_len
+ * bytes and nentries entries, and mapped from the directory of the
+ * compiled vocabulary the data directories give.  Opening gives
+ * ZHCONV_ERR_IO, and *matcher NULL, when there is no image that fits. */
+int zhconv__matcher_write_image(const zhconv__matcher *m, uint64_t vocab_len, uint64_t nentries,
+                                FILE *out);
+int zhconv__matcher_open_image(const char *data_dirs, zhconv_variant source_script,
+                               zhconv_variant target, zhconv__matcher **matcher);
 
 /* ---- punct.c: quotation marks -------------------------------------------- */
 
@@ -473,6 +483,14 @@ struct zhconv {
   int engine_kind;              /* ZHCONV__ENGINE_* */
   zhconv__detector *detector;   /* only when from is AUTO */
   zhconv__vocab *vocab;         /* NULL with --no-vocab and for configurations */
+  /* The vocabulary is the built-in one alone: the sides map the build's
+   * images of its matchers, and it loads, under vocab_lock, only when
+   * something asks for it (zhconv__converter_vocab: --explain, --detect). */
+  bool vocab_deferred;
+  bool vocab_tried;
+  int vocab_status;
+  char vocab_error[ZHCONV__ERRLEN];
+  pthread_mutex_t vocab_lock;
   bool punct;
   int format;                   /* streams' default ZHCONV__FORMAT_* */
   char *front_matter;           /* keys whose values are prose, or NULL */
@@ -490,5 +508,11 @@ void zhconv__set_chunk(zhconv *z, size_t chunk);
 /* The side that converts input from `source`, opened if it was not yet:
  * ZHCONV_OK, or the error of opening it (its message in side->error). */
 int zhconv__side_open(const zhconv *z, zhconv_variant source, const zhconv__side **side);
+/* The converter's vocabulary (NULL: none), loaded now if it was deferred;
+ * on failure the message goes to err (unless NULL). */
+int zhconv__converter_vocab(const zhconv *z, const zhconv__vocab **vocab, char *err);
+/* The file and line of the vocabulary entry behind a change ("?" and 0 if
+ * the vocabulary cannot be loaded). */
+const char *zhconv__converter_origin(const zhconv *z, uint32_t entry, size_t *line);
 
 #endif /* ZHCONV_PRIVATE_H */

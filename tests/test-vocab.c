@@ -1,11 +1,14 @@
 /* test-vocab.c — the vocabulary layer: the built-in files pass the lint,
- * malformed files are refused with their position, user entries win,
+ * the build's matcher images agree with the vocabulary, malformed files
+ * are refused with their position, user entries win,
  * vetoes hold, the longest term wins, quotation marks, detection. */
 #include <config.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "zhconv-private.h"
 #include "tap.h"
@@ -81,6 +84,117 @@ test_builtin_lint(void)
   OK(strstr(err, "poetry") != NULL, "... by name: %s", err);
   zhconv__vocab_free(unknown);
   zhconv__vocab_free(v);
+}
+
+/* Copy file `from` to `to`, changing byte `flip` (if below its length) and
+ * keeping the first `keep` bytes only (SIZE_MAX: all). */
+static bool
+S_copy(const char *from, const char *to, size_t flip, size_t keep)
+{
+  zhconv__buf b = {0};
+  bool ok = zhconv__read_file(from, &b) == ZHCONV_OK;
+  FILE *f = ok ? fopen(to, "wb") : NULL;
+  if (f) {
+    if (flip < b.len)
+      b.data[flip] ^= 0x20;
+    size_t n = keep < b.len ? keep : b.len;
+    ok = fwrite(b.data, 1, n, f) == n;
+    ok = fclose(f) == 0 && ok;
+  } else
+    ok = false;
+  zhconv__buf_free(&b);
+  return ok;
+}
+
+/* The build's images of the built-in vocabulary's matchers find what the
+ * matchers built from the vocabulary find, at every place of the samples;
+ * an image that does not fit its vocabulary is not used. */
+static void
+test_images(void)
+{
+  const char *data = getenv("ZHCONV_DATA_DIR");
+  const char *top = getenv("top_srcdir");
+  zhconv__vocab *v;
+  zhconv__vocab_new(&v);
+  char err[ZHCONV__ERRLEN] = "";
+  zhconv_mark mark = {0};
+  INT_EQ(zhconv__vocab_load_builtin(v, data, NULL, err, &mark), ZHCONV_OK,
+         "the compiled vocabulary loads %s", err);
+  zhconv__buf text = {0};
+  const char *samples[] = {"ft-article-tw.txt", "zuozhuan.txt", "post-cn.md"};
+  for (size_t i = 0; i < 3; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/data/samples/%s", top, samples[i]);
+    zhconv__read_file(path, &text);
+  }
+  static const zhconv_variant scripts[] = {ZHCONV_HANS, ZHCONV_HANT};
+  static const zhconv_variant targets[] = {ZHCONV_CN, ZHCONV_TW, ZHCONV_HK, ZHCONV_HANS,
+                                           ZHCONV_HANT};
+  for (size_t s = 0; s < 2; s++)
+    for (size_t t = 0; t < 5; t++) {
+      zhconv__matcher *image = NULL, *built = NULL;
+      int st = zhconv__matcher_open_image(data, scripts[s], targets[t], &image);
+      zhconv__matcher_new(v, scripts[s], targets[t], &built);
+      size_t differ = 0, found = 0;
+      for (size_t at = 0; st == ZHCONV_OK && built && at < text.len;) {
+        const char *t1 = NULL, *t2 = NULL;
+        uint32_t e1 = 0, e2 = 0;
+        size_t step;
+        size_t n1 = zhconv__matcher_match(image, text.data + at, text.len - at, &t1, &e1, &step);
+        size_t n2 = zhconv__matcher_match(built, text.data + at, text.len - at, &t2, &e2, &step);
+        found += n1 > 0;
+        differ += n1 != n2 || (n1 && (e1 != e2 || strcmp(t1, t2) != 0));
+        at += step;
+      }
+      OK(st == ZHCONV_OK && built && found > 0 && differ == 0,
+         "the image of %s to %s maps and matches as the built matcher (%zu terms found)",
+         zhconv_variant_name(scripts[s]), zhconv_variant_name(targets[t]), found);
+      zhconv__matcher_free(image);
+      zhconv__matcher_free(built);
+    }
+  zhconv__buf_free(&text);
+  zhconv__vocab_free(v);
+
+  /* Copies beside a copy of compiled.tsv: intact, damaged, cut short, older. */
+  char dir[] = "test-vocab.XXXXXX";
+  char *compiled = zhconv__datadir_find(data, "vocab/compiled.tsv");
+  char *image = zhconv__datadir_find(data, "vocab/hant-cn.trie");
+  char sub[64], to_compiled[96], to_image[96];
+  bool made = mkdtemp(dir) != NULL;
+  snprintf(sub, sizeof sub, "%s/vocab", dir);
+  snprintf(to_compiled, sizeof to_compiled, "%s/compiled.tsv", sub);
+  snprintf(to_image, sizeof to_image, "%s/hant-cn.trie", sub);
+  made = made && compiled && image && mkdir(sub, 0700) == 0 &&
+         S_copy(compiled, to_compiled, SIZE_MAX, SIZE_MAX);
+  OK(made, "copies of the compiled vocabulary and an image made");
+  struct {
+    size_t flip, keep;
+    bool older;
+    int want;
+    const char *what;
+  } cases[] = {
+      {SIZE_MAX, SIZE_MAX, false, ZHCONV_OK, "an intact copy is used"},
+      {200000, SIZE_MAX, false, ZHCONV_ERR_IO, "a changed byte: not used"},
+      {SIZE_MAX, 100000, false, ZHCONV_ERR_IO, "cut short: not used"},
+      {SIZE_MAX, SIZE_MAX, true, ZHCONV_ERR_IO, "older than compiled.tsv: not used"},
+  };
+  for (size_t i = 0; made && i < sizeof cases / sizeof cases[0]; i++) {
+    zhconv__matcher *m = NULL;
+    bool ok = S_copy(image, to_image, cases[i].flip, cases[i].keep);
+    if (cases[i].older) {
+      struct timespec times[2] = {{0, UTIME_OMIT}, {1000000000, 0}};
+      ok = ok && utimensat(AT_FDCWD, to_image, times, 0) == 0;
+    }
+    int st = zhconv__matcher_open_image(dir, ZHCONV_HANT, ZHCONV_CN, &m);
+    OK(ok && st == cases[i].want && (m != NULL) == (st == ZHCONV_OK), "image: %s", cases[i].what);
+    zhconv__matcher_free(m);
+  }
+  remove(to_image);
+  remove(to_compiled);
+  remove(sub);
+  remove(dir);
+  free(compiled);
+  free(image);
 }
 
 static void
@@ -284,6 +398,7 @@ int
 main(void)
 {
   test_builtin_lint();
+  test_images();
   test_malformed();
   test_semantics();
   test_idempotence();
