@@ -345,8 +345,22 @@ S_copy_out(const cli_context *ctx, int fd, int out_fd, const char *out_name)
 
 /* ---- the three destinations --------------------------------------------- */
 
+/* Where out_fd's next write lands, if it is a regular file (whose output
+ * for a failed input can be cut off again), else -1. */
+static off_t
+S_file_end(int out_fd)
+{
+  struct stat st;
+  if (fstat(out_fd, &st) != 0 || !S_ISREG(st.st_mode))
+    return -1;
+  int flags = fcntl(out_fd, F_GETFL);
+  return flags >= 0 && (flags & O_APPEND) ? st.st_size : lseek(out_fd, 0, SEEK_CUR);
+}
+
 /* Convert one input onto a descriptor that cannot be replaced atomically
- * (standard output, a device), holding the output back if asked. */
+ * (standard output, a device), holding the output back if asked: written
+ * directly into a regular file and cut off again if the input fails,
+ * otherwise kept in a temporary file until the input has converted. */
 static bool
 S_convert_to_fd(const cli_context *ctx, const char *path, int out_fd, const char *out_name)
 {
@@ -354,8 +368,11 @@ S_convert_to_fd(const cli_context *ctx, const char *path, int out_fd, const char
   if (in_fd < 0)
     return false;
   bool ok;
-  if (!ctx->hold_output) {
+  off_t start = ctx->hold_output ? S_file_end(out_fd) : -1;
+  if (!ctx->hold_output || start >= 0) {
     ok = S_pump(ctx, in_fd, path, out_fd, out_name);
+    if (!ok && start >= 0 && (ftruncate(out_fd, start) != 0 || lseek(out_fd, start, SEEK_SET) < 0))
+      cli_error(ctx, "%s: %s", out_name, strerror(errno));
   } else {
     int tmp = S_make_temp(NULL);
     if (tmp < 0) {

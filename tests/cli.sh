@@ -52,6 +52,24 @@ printf '汉字' > want.txt
 [ $st -eq 1 ]; ok $? "a bad input among good ones: exit 1"
 same_file out.txt want.txt "the good inputs are still converted, the bad one is not written"
 
+# A bad byte after much good text: the output already written is cut off
+# again (standard output a file, also appended to), or never shown (a pipe).
+awk 'BEGIN { for (i = 0; i < 40000; i++) print "漢字的軟體和資料" }' > long.txt
+cp long.txt longbad.txt && printf '\200\n' >> longbad.txt
+zhconv --to=hans a.txt longbad.txt b.txt > out.txt 2> err.txt; st=$?
+printf '汉字' > want.txt
+[ $st -eq 1 ] && grep -q 'longbad.txt: invalid UTF-8 at byte' err.txt
+ok $? "a bad byte after 1 MB of text: exit 1, named"
+same_file out.txt want.txt "... and none of that input's output stays in the file"
+printf 'before\n' > out.txt
+zhconv --to=hans longbad.txt >> out.txt 2> /dev/null
+printf 'before\n' > want.txt
+same_file out.txt want.txt "... nor in a file appended to, whose text stays"
+zhconv --to=hans longbad.txt 2> /dev/null | wc -c > count.txt
+[ "$(tr -d ' ' < count.txt)" = 0 ]; ok $? "... nor in a pipe"
+zhconv --to=hans long.txt > out.txt && [ "$(wc -c < out.txt)" -eq "$(wc -c < long.txt)" ]
+ok $? "the good text alone converts whole"
+
 zhconv --to=hans --invalid=keep bad.txt > out.txt; ok $? "--invalid=keep: exit 0"
 printf '汉字\n\200\n' > want.txt
 same_file out.txt want.txt "--invalid=keep copies the invalid byte"

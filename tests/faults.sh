@@ -95,9 +95,19 @@ if [ -n "$small_mount" ]; then
   printf 'old\n' > old.want
   [ $st -eq 1 ]; ok $? "full disk, -o EXISTING: exit 1 (got $st)"
   same_file small/old.txt old.want "full disk, -o EXISTING: the file is as it was"
-  TMPDIR="$TMP/small" zhconv --to=hant big.txt > out.txt 2> err.txt; st=$?
+  # Held output: in a temporary file when standard output is a pipe, ...
+  { TMPDIR="$TMP/small" zhconv --to=hant big.txt 2> err.txt; echo $? > st.txt; } | cat > out.txt
+  st=$(cat st.txt)
   [ $st -eq 1 ] && [ ! -s out.txt ] && no_temp small && clean_log err.txt
   ok $? "full disk for the held output (TMPDIR): exit 1 (got $st), nothing written"
+  # ... and written straight into a regular file, cut back when it fails.
+  printf 'kept\n' > small/held.txt
+  zhconv --to=hant big.txt >> small/held.txt 2> err.txt; st=$?
+  printf 'kept\n' > held.want
+  [ $st -eq 1 ] && grep -q 'No space left on device' err.txt
+  ok $? "full disk, standard output a file: exit 1 (got $st), the reason named"
+  same_file small/held.txt held.want "full disk, standard output a file: cut back to what it held"
+  rm -f small/held.txt
   rm -f small/filler
   zhconv --to=hant -i small/big.txt 2> err.txt; st=$?
   [ $st -eq 0 ]; ok $? "room again: -i succeeds"
@@ -105,6 +115,7 @@ if [ -n "$small_mount" ]; then
 else
   for t in "full disk, -i" "... file as it was" "... no temporary file" "full disk, -o NEW" \
            "full disk, -o EXISTING" "... file as it was" "full disk, held output" \
+           "full disk, standard output a file" "... cut back" \
            "room again" "room again: result"; do
     skip "$t" "cannot mount a 64 KiB tmpfs (needs root)"
   done
