@@ -351,10 +351,16 @@ S_open_side(const zhconv *z, zhconv__side *side)
     zhconv__matcher_add_keychars(side->matcher, &side->keys);
   /* The words that terms may not start inside: their characters are key
    * characters too, so that a piece is never cut inside one. */
-  if (st == ZHCONV_OK && side->matcher)
+  if (st == ZHCONV_OK && (side->matcher || z->check_words))
     st = zhconv__words_open(z->data_dirs, S_script(side->source), &side->words, err);
   if (st == ZHCONV_OK && side->words)
     zhconv__words_add_keychars(side->words, &side->keys);
+  /* ... and OpenCC's Taiwan phrases may not cut Traditional words either
+   * (with vocabulary only: --no-vocab is OpenCC's behaviour). */
+  if (st == ZHCONV_OK && z->check_words)
+    st = zhconv__engine_check_words(side->engine,
+                                    S_script(side->source) == ZHCONV_HANT ? side->words : NULL,
+                                    z->data_dirs);
   if (st == ZHCONV_ERR_NOMEM && !err[0])
     zhconv__errorf(err, "%s", zhconv_strerror(st));
   return st;
@@ -467,6 +473,7 @@ zhconv_new(zhconv_options *o, int *status)
   } else {
     z->to = o->to;
     z->from = o->from;
+    z->check_words = !o->no_vocab;
     if (o->from == ZHCONV_AUTO) {
       /* Each side opens when a stream first needs it. */
       lazy = true;

@@ -138,6 +138,14 @@ zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t le
   return st;
 }
 
+int
+zhconv__engine_check_words(zhconv__engine *engine, const zhconv__words *shared,
+                           const char *data_dirs)
+{
+  return engine && engine->native ? zhconv__native_check_words(engine->native, shared, data_dirs)
+                                  : ZHCONV_OK;
+}
+
 bool
 zhconv__engine_is_native(const zhconv__engine *engine)
 {

@@ -107,6 +107,7 @@ typedef struct ndict {
   size_t nkeychars;
   void *index;               /* the arrays above are in this mapped index */
   size_t index_len;
+  bool regional_phrases;     /* OpenCC's Taiwan phrases (TWPhrases*): see S_cuts */
 } ndict;
 
 #define TRY_SINGLE ((uint32_t)1 << 30)
@@ -152,6 +153,15 @@ struct zhconv__native {
    * 0-based, up to 8 of them) have a key that starts with a character. */
   nmap masks;
   bool use_masks;
+  /* Built-in targets (zhconv__native_check_words): a regional phrase is
+   * not taken where it cuts words of the Traditional word list, which is
+   * shared, or opened on first need under words_lock. */
+  bool check_words;
+  const zhconv__words *words;
+  zhconv__words *own_words;
+  char *words_dirs;
+  atomic_bool words_ready;
+  pthread_mutex_t words_lock;
 };
 
 /* ---- matching ----------------------------------------------------------- */
@@ -267,9 +277,11 @@ S_group_match(const ndict *d, uint32_t g, bool single, bool longer, uint32_t cp0
  * is copied to *inl). */
 static inline size_t
 S_match(const zhconv__native *e, const ntable *t, uint32_t ent, uint32_t cp, const uchar *p,
-        const uchar *end, size_t l, const uchar **v, size_t *vl, uint32_t *inl)
+        const uchar *end, size_t l, const uchar **v, size_t *vl, uint32_t *inl,
+        const ndict **dict)
 {
   const ndict *d = NULL;
+  *dict = NULL;
   const nrec *hit = NULL;
   size_t kl = 0;
   switch (ent & 3) {
@@ -296,7 +308,45 @@ S_match(const zhconv__native *e, const ntable *t, uint32_t ent, uint32_t cp, con
   if (!kl)
     return 0;
   *v = S_value(d, *hit, vl);
+  *dict = d;
   return kl;
+}
+
+/* The list of Traditional words, for a built-in target's regional
+ * phrases: shared with the side, or opened once, when first needed (a
+ * list that cannot be opened turns the check off). */
+static const zhconv__words *
+S_words(const zhconv__native *e)
+{
+  zhconv__native *me = (zhconv__native *)e; /* filled in once, under the lock */
+  if (atomic_load_explicit(&me->words_ready, memory_order_acquire))
+    return me->words;
+  pthread_mutex_lock(&me->words_lock);
+  if (!atomic_load_explicit(&me->words_ready, memory_order_relaxed)) {
+    char err[ZHCONV__ERRLEN];
+    if (zhconv__words_open(me->words_dirs, ZHCONV_HANT, &me->own_words, err) != ZHCONV_OK)
+      me->own_words = NULL;
+    me->words = me->own_words;
+    atomic_store_explicit(&me->words_ready, true, memory_order_release);
+  }
+  pthread_mutex_unlock(&me->words_lock);
+  return me->words;
+}
+
+/* Does the match p[0, kl) of dictionary d, in text that starts at `from`
+ * and ends at `end`, cut words apart where the target is a built-in one?
+ * OpenCC's Taiwan phrases do that as the vocabulary's terms would (打算法庭
+ * holds 算法, 球队列入 队列, 柔軟體質 軟體), and zhconv__words_cut decides
+ * alike; a key of one character cuts nothing. */
+static bool
+S_cuts(const zhconv__native *e, const ndict *d, const uchar *from, const uchar *end,
+       const uchar *p, size_t kl, size_t l)
+{
+  if (!e->check_words || !d || !d->regional_phrases || kl <= l)
+    return false;
+  const zhconv__words *w = S_words(e);
+  return w && zhconv__words_cut(w, (const char *)from, (size_t)(end - from),
+                                0, (size_t)(p - from), kl);
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -367,7 +417,7 @@ static int
 S_stage(const zhconv__native *e, const ntable *t, const uchar *p, size_t n, sink *dst,
         bool must_write)
 {
-  const uchar *end = p + n, *from = p;
+  const uchar *end = p + n, *from = p, *start = p;
   bool wrote = false;
   if (!t->empty) {
     while (p < end) {
@@ -391,11 +441,13 @@ S_stage(const zhconv__native *e, const ntable *t, const uchar *p, size_t n, sink
       const uchar *v = NULL;
       size_t vl, kl;
       uint32_t inl = 0;
+      const ndict *d;
       if ((ent & 3) == ENT_INLINE) {
         inl = ent >> 8;
         vl = (ent >> 2) & 3;
         kl = l;
-      } else if (!(kl = S_match(e, t, ent, cp, p, end, l, &v, &vl, &inl))) {
+      } else if (!(kl = S_match(e, t, ent, cp, p, end, l, &v, &vl, &inl, &d)) ||
+                 S_cuts(e, d, start, end, p, kl, l)) {
         p += l;
         continue;
       }
@@ -551,8 +603,9 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
     const uchar *v;
     size_t vl;
     uint32_t inl;
-    size_t kl = S_match(e, seg, ent, cp, p, end, l, &v, &vl, &inl);
-    if (!kl) {
+    const ndict *d;
+    size_t kl = S_match(e, seg, ent, cp, p, end, l, &v, &vl, &inl, &d);
+    if (!kl || S_cuts(e, d, (const uchar *)text, end, p, kl, l)) {
       p += l;
       continue;
     }
@@ -1349,7 +1402,29 @@ zhconv__native_close(zhconv__native *e)
   free(e->tables);
   free(e->tries);
   S_map_free(&e->masks);
+  zhconv__words_free(e->own_words);
+  free(e->words_dirs);
+  pthread_mutex_destroy(&e->words_lock);
   free(e);
+}
+
+int
+zhconv__native_check_words(zhconv__native *e, const zhconv__words *shared,
+                           const char *data_dirs)
+{
+  bool any = false;
+  for (size_t i = 0; i < e->ndicts; i++)
+    any |= e->dicts[i].regional_phrases;
+  if (!any)
+    return ZHCONV_OK;
+  if (shared) {
+    e->words = shared;
+    atomic_store_explicit(&e->words_ready, true, memory_order_release);
+  } else if (data_dirs && !(e->words_dirs = strdup(data_dirs))) {
+    return ZHCONV_ERR_NOMEM;
+  }
+  e->check_words = true;
+  return ZHCONV_OK;
 }
 
 /* The dictionary for the configuration's dictionary `ref`: read it, or
@@ -1382,6 +1457,8 @@ S_dict_for(zhconv__native *e, const zhconv__dictref *ref, const char *data_dirs,
   ndict *d = &e->dicts[e->ndicts++];
   memset(d, 0, sizeof *d);
   d->text_type = text;
+  const char *base = strrchr(ref->path, '/');
+  d->regional_phrases = !text && strncmp(base ? base + 1 : ref->path, "TWPhrases", 9) == 0;
   int st = (d->ref = strdup(ref->path)) ? S_load_dict(source, d, true, err) : ZHCONV_ERR_NOMEM;
   free(source);
   *index = e->ndicts - 1;
@@ -1399,6 +1476,8 @@ zhconv__native_open(const char *config_path, const char *data_dirs, zhconv__nati
     return st;
   zhconv__native *e = calloc(1, sizeof *e);
   size_t *members = malloc((2 * chain.count + 1) * sizeof *members);
+  if (e)
+    pthread_mutex_init(&e->words_lock, NULL);
   if (!e || !members) {
     st = ZHCONV_ERR_NOMEM;
     goto done;
@@ -1555,6 +1634,38 @@ void
 zhconv__words_add_keychars(const zhconv__words *w, zhconv__keyset *ks)
 {
   S_add_key_chars(&w->dict, ks);
+}
+
+/* How far before a term the words are followed, in characters. */
+#define WORD_LOOKBACK 4
+
+/* Would the term text[at, at + len) cut words apart?  The text from a few
+ * characters before it (not before text[from], where the search began) is
+ * cut into words the way OpenCC segments, longest first.  Yes when a word
+ * runs into the term and ends inside it, and a word from there covers the
+ * rest of the term: 头发|布满 has no 发布, 相当|机密 no 当机, 进行|销售 no
+ * 行销.  A term inside a longer word, or after a word that leaves a lone
+ * character of it (不支|持), is still taken. */
+bool
+zhconv__words_cut(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at,
+                  size_t len)
+{
+  size_t j = at;
+  for (int k = 0; k < WORD_LOOKBACK && j > from; k++)
+    j = from + zhconv__utf8_last_start(text + from, j - from);
+  while (j < at) {
+    size_t w = zhconv__words_longest(words, text + j, n - j);
+    if (j + w > at) {
+      size_t end = j + w;
+      return end < at + len && end + zhconv__words_longest(words, text + end, n - end) >= at + len;
+    }
+    if (w == 0) {
+      uint32_t cp;
+      w = zhconv__utf8_decode(text + j, &cp);
+    }
+    j += w;
+  }
+  return false;
 }
 
 int

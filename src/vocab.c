@@ -1248,38 +1248,6 @@ zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
   }
 }
 
-/* How far before a term the words are followed, in characters. */
-#define WORD_LOOKBACK 4
-
-/* Would the term text[at, at + len) cut words apart?  The text from a few
- * characters before it (not before text[from], where the search began) is
- * cut into words the way OpenCC segments, longest first.  Yes when a word
- * runs into the term and ends inside it, and a word from there covers the
- * rest of the term: 头发|布满 has no 发布, 相当|机密 no 当机, 进行|销售 no
- * 行销.  A term inside a longer word, or after a word that leaves a lone
- * character of it (不支|持), is still taken. */
-static bool
-S_cuts_words(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at,
-             size_t len)
-{
-  size_t j = at;
-  for (int k = 0; k < WORD_LOOKBACK && j > from; k++)
-    j = from + zhconv__utf8_last_start(text + from, j - from);
-  while (j < at) {
-    size_t w = zhconv__words_longest(words, text + j, n - j);
-    if (j + w > at) {
-      size_t end = j + w;
-      return end < at + len && end + zhconv__words_longest(words, text + end, n - end) >= at + len;
-    }
-    if (w == 0) {
-      uint32_t cp;
-      w = zhconv__utf8_decode(text + j, &cp);
-    }
-    j += w;
-  }
-  return false;
-}
-
 size_t
 zhconv__matcher_find(const zhconv__matcher *m, const zhconv__words *words, const char *text,
                      size_t len, size_t *pos, const char **target, uint32_t *entry_index)
@@ -1302,7 +1270,7 @@ zhconv__matcher_find(const zhconv__matcher *m, const zhconv__words *words, const
       size_t step, k = zhconv__matcher_match(m, text + at, len - at, target, entry_index, &step);
       /* A term that changes the text is not taken where it cuts words. */
       if (k && !(words && (strlen(*target) != k || memcmp(*target, text + at, k) != 0) &&
-                 S_cuts_words(words, text, len, *pos, at, k))) {
+                 zhconv__words_cut(words, text, len, *pos, at, k))) {
         *pos = at;
         return k;
       }

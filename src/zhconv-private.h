@@ -174,6 +174,8 @@ uint64_t zhconv__hash64(const void *data, size_t len);
 /* ---- engine.c: one OpenCC conversion chain ------------------------------ */
 
 typedef struct zhconv__engine zhconv__engine;
+/* The words of a script (see native.c's word lists). */
+typedef struct zhconv__words zhconv__words;
 
 enum { ZHCONV__ENGINE_NATIVE = 0, ZHCONV__ENGINE_OPENCC = 1 };
 
@@ -189,6 +191,10 @@ bool zhconv__engine_is_native(const zhconv__engine *engine);
 int zhconv__engine_add_keychars(const zhconv__engine *engine, const char *config_path,
                                 const char *data_dirs, zhconv__keyset *ks, char *err);
 void zhconv__engine_close(zhconv__engine *engine);
+/* zhconv__native_check_words, for a native engine (libopencc's stays as
+ * it is). */
+int zhconv__engine_check_words(zhconv__engine *engine, const zhconv__words *shared,
+                               const char *data_dirs);
 /* Convert valid UTF-8 without NUL bytes, appending to out. */
 int zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t len,
                            zhconv__buf *out, char *err);
@@ -230,6 +236,12 @@ int zhconv__native_convert(const zhconv__native *engine, const char *text, size_
                            zhconv__buf *out);
 /* Add every character of the engine's dictionary keys to a key set. */
 void zhconv__native_add_keychars(const zhconv__native *engine, zhconv__keyset *ks);
+/* For a built-in target (never a --config): OpenCC's Taiwan phrases
+ * (TWPhrases, TWPhrasesRev) are not taken where they would cut words of
+ * the Traditional word list, `shared` (the side's, which must outlive the
+ * engine) or, if NULL, opened from data_dirs when first needed. */
+int zhconv__native_check_words(zhconv__native *engine, const zhconv__words *shared,
+                               const char *data_dirs);
 /* The index of the text dictionary NAME.txt, to be written to NAME.idx
  * (replacing out's contents): opening maps it instead of reading the text
  * (see native.c).  Used by the build (src/dict-manifest --index). */
@@ -238,7 +250,6 @@ int zhconv__native_index(const char *text_path, zhconv__buf *out, char *err);
 /* The words of a script (words/hans.txt, words/hant.txt: made by the
  * build from the lists in data/words/), for the vocabulary layer: a term
  * is not taken where it would cut them apart (zhconv__matcher_find). */
-typedef struct zhconv__words zhconv__words;
 
 /* *words is NULL (and the status OK) when the data has no list. */
 int zhconv__words_open(const char *data_dirs, zhconv_variant script, zhconv__words **words,
@@ -249,6 +260,10 @@ void zhconv__words_free(zhconv__words *words);
 size_t zhconv__words_longest(const zhconv__words *words, const char *text, size_t len);
 /* Add the characters of every word to a key set. */
 void zhconv__words_add_keychars(const zhconv__words *words, zhconv__keyset *ks);
+/* Would text[at, at + len) (a term, or a phrase of OpenCC's) cut words of
+ * text[from, n) apart?  See native.c. */
+bool zhconv__words_cut(const zhconv__words *words, const char *text, size_t n, size_t from,
+                       size_t at, size_t len);
 
 /* ---- plan.c: chains for (source, target) ------------------------------- */
 
@@ -486,6 +501,7 @@ struct zhconv {
   /* The vocabulary is the built-in one alone: the sides map the build's
    * images of its matchers, and it loads, under vocab_lock, only when
    * something asks for it (zhconv__converter_vocab: --explain, --detect). */
+  bool check_words;             /* OpenCC's Taiwan phrases may not cut words */
   bool vocab_deferred;
   bool vocab_tried;
   int vocab_status;

@@ -90,6 +90,18 @@ no_builtin "--vocab=cut.yaml --to=cn --from=tw" '進行銷售，行銷策略，�
 no_builtin "--vocab=cut.yaml --to=tw --from=cn" '头发布满，新品发布会，这里根本，里根总统，我不支持' \
   '頭髮佈滿，新品發佈會，這裡根本，雷根總統，我不支持' "--to=tw: no 发布 in 头发布满 or 里根 in 这里根本, without guards"
 
+# OpenCC's own Taiwan phrases (TWPhrases, TWPhrasesRev) cut words the same
+# way: 球队|列入 holds 队列 (佇列), 打算|法庭 算法 (演算法), 柔軟|體質 軟體
+# (软件), 茶葉|門市 葉門 (也门).  The built-in targets do not take them
+# there (with the empty built-in vocabulary too), and still take them at
+# word boundaries; --no-vocab and --config stay OpenCC's.
+no_builtin "--to=tw --from=cn" '球队列入决赛，他打算法庭见，排队列表，算法很好' \
+  '球隊列入決賽，他打算法庭見，排隊列表，演算法很好' "--to=tw: no 队列 in 球队列入 or 算法 in 打算法庭"
+no_builtin "--to=cn --from=tw" '柔軟體質，茶葉門市，這套軟體，葉門首都' \
+  '柔软体质，茶叶门市，这套软件，也门首都' "--to=cn: no 軟體 in 柔軟體質 or 葉門 in 茶葉門市"
+converts "--to=tw --from=cn --no-vocab" '球队列入决赛' '球佇列入決賽' "--no-vocab: OpenCC's phrases as OpenCC takes them"
+converts "--config=s2twp" '球队列入决赛' '球佇列入決賽' "--config=s2twp: exactly OpenCC"
+
 # --punct
 converts "--to=tw --from=cn --punct" '“软件”和‘硬件’' '「軟體」和「硬體」' "--punct to tw: marks by nesting depth"
 
