@@ -358,9 +358,8 @@ S_open_side(const zhconv *z, zhconv__side *side)
   /* ... and OpenCC's Taiwan phrases may not cut Traditional words either
    * (with vocabulary only: --no-vocab is OpenCC's behaviour). */
   if (st == ZHCONV_OK && z->check_words)
-    st = zhconv__engine_check_words(side->engine,
-                                    S_script(side->source) == ZHCONV_HANT ? side->words : NULL,
-                                    z->data_dirs);
+    st = zhconv__engine_check_words(side->engine, side->words,
+                                    S_script(side->source) == ZHCONV_HANT, z->data_dirs);
   if (st == ZHCONV_ERR_NOMEM && !err[0])
     zhconv__errorf(err, "%s", zhconv_strerror(st));
   return st;

@@ -139,11 +139,12 @@ zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t le
 }
 
 int
-zhconv__engine_check_words(zhconv__engine *engine, const zhconv__words *shared,
-                           const char *data_dirs)
+zhconv__engine_check_words(zhconv__engine *engine, const zhconv__words *source_words,
+                           bool source_hant, const char *data_dirs)
 {
-  return engine && engine->native ? zhconv__native_check_words(engine->native, shared, data_dirs)
-                                  : ZHCONV_OK;
+  return engine && engine->native
+             ? zhconv__native_check_words(engine->native, source_words, source_hant, data_dirs)
+             : ZHCONV_OK;
 }
 
 bool

@@ -157,6 +157,7 @@ struct zhconv__native {
    * not taken where it cuts words of the Traditional word list, which is
    * shared, or opened on first need under words_lock. */
   bool check_words;
+  const zhconv__words *source_words; /* of the input's script */
   const zhconv__words *words;
   zhconv__words *own_words;
   char *words_dirs;
@@ -347,6 +348,35 @@ S_cuts(const zhconv__native *e, const ndict *d, const uchar *from, const uchar *
   const zhconv__words *w = S_words(e);
   return w && zhconv__words_cut(w, (const char *)from, (size_t)(end - from),
                                 0, (size_t)(p - from), kl);
+}
+
+/* Does the segmentation's match p[0, kl) of text[.., end), whose value is
+ * v[0, vl), cut words of the input apart where a later conversion would
+ * take the whole value as a Taiwan phrase?  Then it is not a segment: a
+ * segment is converted alone, so the phrase would not see the words around
+ * it (世界面临: the segment 界面 would become 介面), while in a run of
+ * unmatched characters it does (S_cuts). */
+static bool
+S_segment_cuts(const zhconv__native *e, const uchar *text, const uchar *end, const uchar *p,
+               size_t kl, size_t l, const uchar *v, size_t vl)
+{
+  if (!e->check_words || !e->source_words || kl <= l || vl == 0)
+    return false;
+  bool phrase = false;
+  for (size_t i = 1; i < e->nstages && !phrase; i++) {
+    const ntable *t = &e->tables[1 + i];
+    size_t l0;
+    uint32_t cp = S_decode(v, &l0), ent = t->empty ? 0 : S_entry(t, cp);
+    const uchar *v2;
+    size_t vl2;
+    uint32_t inl;
+    const ndict *d;
+    phrase = ent && (ent & 3) != ENT_INLINE &&
+             S_match(e, t, ent, cp, v, v + vl, l0, &v2, &vl2, &inl, &d) == vl && d &&
+             d->regional_phrases;
+  }
+  return phrase && zhconv__words_cut(e->source_words, (const char *)text, (size_t)(end - text), 0,
+                                     (size_t)(p - text), kl);
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -605,7 +635,8 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
     uint32_t inl;
     const ndict *d;
     size_t kl = S_match(e, seg, ent, cp, p, end, l, &v, &vl, &inl, &d);
-    if (!kl || S_cuts(e, d, (const uchar *)text, end, p, kl, l)) {
+    if (!kl || S_cuts(e, d, (const uchar *)text, end, p, kl, l) ||
+        S_segment_cuts(e, (const uchar *)text, end, p, kl, l, v, vl)) {
       p += l;
       continue;
     }
@@ -1409,16 +1440,17 @@ zhconv__native_close(zhconv__native *e)
 }
 
 int
-zhconv__native_check_words(zhconv__native *e, const zhconv__words *shared,
-                           const char *data_dirs)
+zhconv__native_check_words(zhconv__native *e, const zhconv__words *source_words,
+                           bool source_hant, const char *data_dirs)
 {
   bool any = false;
   for (size_t i = 0; i < e->ndicts; i++)
     any |= e->dicts[i].regional_phrases;
   if (!any)
     return ZHCONV_OK;
-  if (shared) {
-    e->words = shared;
+  e->source_words = source_words;
+  if (source_hant && source_words) {
+    e->words = source_words;
     atomic_store_explicit(&e->words_ready, true, memory_order_release);
   } else if (data_dirs && !(e->words_dirs = strdup(data_dirs))) {
     return ZHCONV_ERR_NOMEM;

@@ -2,7 +2,8 @@
  * (see zhconv__words_open in native.c).  From lists of Simplified words,
  * one per line (data/words/jieba.txt, data/words/added.txt), it writes
  * OUT_DIR/hans.txt, those words, and OUT_DIR/hant.txt, each word as
- * OpenCC's s2t, s2tw and s2hk write it.  Each line is "WORD<TAB>WORD", an
+ * OpenCC's s2t, s2tw, s2twp (Taiwan's words: 信号 as 訊號) and s2hk write
+ * it.  Each line is "WORD<TAB>WORD", an
  * OpenCC text dictionary, so that dict-manifest --index can index them like
  * OpenCC's own.
  *
@@ -92,9 +93,9 @@ main(int argc, char **argv)
       zhconv__buf_free(&list);
       return 1;
     }
-  static const char *const configs[] = {"s2t", "s2tw", "s2hk"};
+  static const char *const configs[] = {"s2t", "s2tw", "s2twp", "s2hk"};
   int st = ZHCONV_OK;
-  for (size_t i = 0; i < 3 && st == ZHCONV_OK; i++)
+  for (size_t i = 0; i < sizeof configs / sizeof configs[0] && st == ZHCONV_OK; i++)
     if ((st = S_convert(argv[1], configs[i], &list, &hant)) == ZHCONV_OK)
       st = zhconv__buf_append(&hant, "\n", 1);
   char path[4096];

@@ -193,8 +193,8 @@ int zhconv__engine_add_keychars(const zhconv__engine *engine, const char *config
 void zhconv__engine_close(zhconv__engine *engine);
 /* zhconv__native_check_words, for a native engine (libopencc's stays as
  * it is). */
-int zhconv__engine_check_words(zhconv__engine *engine, const zhconv__words *shared,
-                               const char *data_dirs);
+int zhconv__engine_check_words(zhconv__engine *engine, const zhconv__words *source_words,
+                               bool source_hant, const char *data_dirs);
 /* Convert valid UTF-8 without NUL bytes, appending to out. */
 int zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t len,
                            zhconv__buf *out, char *err);
@@ -237,11 +237,14 @@ int zhconv__native_convert(const zhconv__native *engine, const char *text, size_
 /* Add every character of the engine's dictionary keys to a key set. */
 void zhconv__native_add_keychars(const zhconv__native *engine, zhconv__keyset *ks);
 /* For a built-in target (never a --config): OpenCC's Taiwan phrases
- * (TWPhrases, TWPhrasesRev) are not taken where they would cut words of
- * the Traditional word list, `shared` (the side's, which must outlive the
- * engine) or, if NULL, opened from data_dirs when first needed. */
-int zhconv__native_check_words(zhconv__native *engine, const zhconv__words *shared,
-                               const char *data_dirs);
+ * (TWPhrases, TWPhrasesRev) are not taken where they would cut words,
+ * those of the Traditional list in the text they convert, and those of
+ * source_words (the input's script; the side's, which must outlive the
+ * engine) where a segment of the input would hold one whole.  The
+ * Traditional list is source_words when the input is Traditional, else
+ * opened from data_dirs when first needed. */
+int zhconv__native_check_words(zhconv__native *engine, const zhconv__words *source_words,
+                               bool source_hant, const char *data_dirs);
 /* The index of the text dictionary NAME.txt, to be written to NAME.idx
  * (replacing out's contents): opening maps it instead of reading the text
  * (see native.c).  Used by the build (src/dict-manifest --index). */

@@ -99,6 +99,12 @@ no_builtin "--to=tw --from=cn" '球队列入决赛，他打算法庭见，排队
   '球隊列入決賽，他打算法庭見，排隊列表，演算法很好' "--to=tw: no 队列 in 球队列入 or 算法 in 打算法庭"
 no_builtin "--to=cn --from=tw" '柔軟體質，茶葉門市，這套軟體，葉門首都' \
   '柔软体质，茶叶门市，这套软件，也门首都' "--to=cn: no 軟體 in 柔軟體質 or 葉門 in 茶葉門市"
+# ... also where OpenCC's segmentation would make the phrase a segment of
+# its own (界面, 导出, 内核 are keys of STPhrases too), and where the word
+# after it is Taiwan's (訊號 is 信号 as s2twp writes it).
+no_builtin "--to=tw --from=cn" '当今世界面临挑战，省领导出席，国内核电，软件界面设计，内核升级' \
+  '當今世界面臨挑戰，省領導出席，國內核電，軟體介面設計，核心升級' "--to=tw: no 界面 in 世界面临, 导出 in 领导出席, 内核 in 国内核电"
+no_builtin "--to=cn --from=tw" '電視訊號不穩，視訊會議' '电视信号不稳，视频会议' "--to=cn: no 視訊 in 電視訊號"
 converts "--to=tw --from=cn --no-vocab" '球队列入决赛' '球佇列入決賽' "--no-vocab: OpenCC's phrases as OpenCC takes them"
 converts "--config=s2twp" '球队列入决赛' '球佇列入決賽' "--config=s2twp: exactly OpenCC"
 
