@@ -160,6 +160,7 @@ struct zhconv__native {
   const zhconv__words *source_words; /* of the input's script */
   const zhconv__words *words;
   zhconv__words *own_words;
+  int words_status;
   char *words_dirs;
   atomic_bool words_ready;
   pthread_mutex_t words_lock;
@@ -314,40 +315,44 @@ S_match(const zhconv__native *e, const ntable *t, uint32_t ent, uint32_t cp, con
 }
 
 /* The list of Traditional words, for a built-in target's regional
- * phrases: shared with the side, or opened once, when first needed (a
- * list that cannot be opened turns the check off). */
-static const zhconv__words *
-S_words(const zhconv__native *e)
+ * phrases: shared with the side, or opened once, when first needed (NULL
+ * when the data has none: the check is off); the status of opening it. */
+static int
+S_words(const zhconv__native *e, const zhconv__words **words)
 {
   zhconv__native *me = (zhconv__native *)e; /* filled in once, under the lock */
-  if (atomic_load_explicit(&me->words_ready, memory_order_acquire))
-    return me->words;
-  pthread_mutex_lock(&me->words_lock);
-  if (!atomic_load_explicit(&me->words_ready, memory_order_relaxed)) {
-    char err[ZHCONV__ERRLEN];
-    if (zhconv__words_open(me->words_dirs, ZHCONV_HANT, &me->own_words, err) != ZHCONV_OK)
-      me->own_words = NULL;
-    me->words = me->own_words;
-    atomic_store_explicit(&me->words_ready, true, memory_order_release);
+  if (!atomic_load_explicit(&me->words_ready, memory_order_acquire)) {
+    pthread_mutex_lock(&me->words_lock);
+    if (!atomic_load_explicit(&me->words_ready, memory_order_relaxed)) {
+      char err[ZHCONV__ERRLEN];
+      me->words_status = zhconv__words_open(me->words_dirs, ZHCONV_HANT, &me->own_words, err);
+      me->words = me->own_words;
+      atomic_store_explicit(&me->words_ready, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&me->words_lock);
   }
-  pthread_mutex_unlock(&me->words_lock);
-  return me->words;
+  *words = me->words;
+  return me->words_status;
 }
 
 /* Does the match p[0, kl) of dictionary d, in text that starts at `from`
- * and ends at `end`, cut words apart where the target is a built-in one?
+ * and ends at `end`, cut words apart where the target is a built-in one
+ * (1, else 0, or an error)?
  * OpenCC's Taiwan phrases do that as the vocabulary's terms would (打算法庭
  * holds 算法, 球队列入 队列, 柔軟體質 軟體), and zhconv__words_cut decides
  * alike; a key of one character cuts nothing. */
-static bool
+static int
 S_cuts(const zhconv__native *e, const ndict *d, const uchar *from, const uchar *end,
        const uchar *p, size_t kl, size_t l)
 {
   if (!e->check_words || !d || !d->regional_phrases || kl <= l)
-    return false;
-  const zhconv__words *w = S_words(e);
-  return w && zhconv__words_cut(w, (const char *)from, (size_t)(end - from),
-                                0, (size_t)(p - from), kl);
+    return 0;
+  const zhconv__words *w;
+  int st = S_words(e, &w);
+  if (st != ZHCONV_OK)
+    return st;
+  return w && zhconv__words_cut(w, (const char *)from, (size_t)(end - from), 0,
+                                (size_t)(p - from), kl);
 }
 
 /* Does the segmentation's match p[0, kl) of text[.., end), whose value is
@@ -472,12 +477,17 @@ S_stage(const zhconv__native *e, const ntable *t, const uchar *p, size_t n, sink
       size_t vl, kl;
       uint32_t inl = 0;
       const ndict *d;
+      int cut;
       if ((ent & 3) == ENT_INLINE) {
         inl = ent >> 8;
         vl = (ent >> 2) & 3;
         kl = l;
-      } else if (!(kl = S_match(e, t, ent, cp, p, end, l, &v, &vl, &inl, &d)) ||
-                 S_cuts(e, d, start, end, p, kl, l)) {
+      } else if (!(kl = S_match(e, t, ent, cp, p, end, l, &v, &vl, &inl, &d))) {
+        p += l;
+        continue;
+      } else if ((cut = S_cuts(e, d, start, end, p, kl, l)) != 0) {
+        if (cut < 0)
+          return cut;
         p += l;
         continue;
       }
@@ -635,8 +645,12 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
     uint32_t inl;
     const ndict *d;
     size_t kl = S_match(e, seg, ent, cp, p, end, l, &v, &vl, &inl, &d);
-    if (!kl || S_cuts(e, d, (const uchar *)text, end, p, kl, l) ||
-        S_segment_cuts(e, (const uchar *)text, end, p, kl, l, v, vl)) {
+    int cut = kl ? S_cuts(e, d, (const uchar *)text, end, p, kl, l) : 0;
+    if (cut < 0) {
+      st = cut;
+      break;
+    }
+    if (!kl || cut || S_segment_cuts(e, (const uchar *)text, end, p, kl, l, v, vl)) {
       p += l;
       continue;
     }
