@@ -105,6 +105,10 @@ no_builtin "--to=cn --from=tw" '柔軟體質，茶葉門市，這套軟體，葉
 no_builtin "--to=tw --from=cn" '当今世界面临挑战，省领导出席，国内核电，软件界面设计，内核升级' \
   '當今世界面臨挑戰，省領導出席，國內核電，軟體介面設計，核心升級' "--to=tw: no 界面 in 世界面临, 导出 in 领导出席, 内核 in 国内核电"
 no_builtin "--to=cn --from=tw" '電視訊號不穩，視訊會議' '电视信号不稳，视频会议' "--to=cn: no 視訊 in 電視訊號"
+# A one-character word glued to a phrase's first character can look like a
+# word across it (对内|存有, 用光|标点, 对数|组成): guards keep the phrase.
+converts "--to=tw --from=cn" '对内存有要求，用光标点击，对数组成员赋值，在内存条上' \
+  '對記憶體有要求，用游標點選，對陣列成員賦值，在記憶體模組上' "--to=tw: guards for 对内存, 用光标, 对数组, 在内存条"
 converts "--to=tw --from=cn --no-vocab" '球队列入决赛' '球佇列入決賽' "--no-vocab: OpenCC's phrases as OpenCC takes them"
 converts "--config=s2twp" '球队列入决赛' '球佇列入決賽' "--config=s2twp: exactly OpenCC"
 
