@@ -1321,12 +1321,15 @@ typedef struct image_header {
   uint64_t body_hash;   /* of everything after the header */
 } image_header;
 
-static size_t
+/* The body's length for the header's counts (in 64 bits: the counts are
+ * checked to be below 2^32 each, so this cannot wrap). */
+static uint64_t
 S_image_body(const image_header *h)
 {
-  size_t pair_words = h->pair_log2 >= 9 && h->pair_log2 <= 20 ? 2 * ((size_t)1 << h->pair_log2) / 64 : 0;
-  return (FIRSTS_WORDS + pair_words) * 8 + (PAGES + (size_t)h->npages * 256) * 4 +
-         (size_t)h->nnodes * sizeof(tnode) + (size_t)h->nchildren * 8 + (size_t)h->targets_len;
+  uint64_t pair_words =
+      h->pair_log2 >= 9 && h->pair_log2 <= 20 ? 2 * ((uint64_t)1 << h->pair_log2) / 64 : 0;
+  return (FIRSTS_WORDS + pair_words) * 8 + (PAGES + (uint64_t)h->npages * 256) * 4 +
+         h->nnodes * sizeof(tnode) + h->nchildren * 8 + h->targets_len;
 }
 
 static bool
@@ -1439,7 +1442,7 @@ zhconv__matcher_open_image(const char *data_dirs, zhconv_variant source_script,
       h->byte_order == IMAGE_BYTE_ORDER && h->pair_log2 >= 9 && h->pair_log2 <= 20 &&
       h->npages <= PAGES && h->nnodes < NONE && h->nchildren < NONE &&
       h->targets_len < NONE && h->vocab_len == (uint64_t)vocab.st_size &&
-      len - sizeof *h == S_image_body(h) &&
+      (uint64_t)(len - sizeof *h) == S_image_body(h) &&
       h->body_hash == zhconv__hash64(h + 1, len - sizeof *h))
     m = calloc(1, sizeof *m);
   if (!m) {
