@@ -109,6 +109,9 @@ no_builtin "--to=cn --from=tw" '電視訊號不穩，視訊會議' '电视信号
 # word across it (对内|存有, 用光|标点, 对数|组成): guards keep the phrase.
 converts "--to=tw --from=cn" '对内存有要求，用光标点击，对数组成员赋值，在内存条上' \
   '對記憶體有要求，用游標點選，對陣列成員賦值，在記憶體模組上' "--to=tw: guards for 对内存, 用光标, 对数组, 在内存条"
+# Screens are 界面 (not 接口), and longer terms win over those inside them.
+converts "--to=cn --from=tw" '登入介面，中文介面，網路視訊會議，雲端伺服器' '登录界面，中文界面，网络视频会议，云服务器' "--to=cn: 登入介面 is a screen, 網路視訊會議 a meeting"
+converts "--to=tw --from=cn" '网络视频会议，阿里云服务器' '網路視訊會議，阿里雲端伺服器' "--to=tw: 网络视频会议 and 云服务器 whole"
 converts "--to=tw --from=cn --no-vocab" '球队列入决赛' '球佇列入決賽' "--no-vocab: OpenCC's phrases as OpenCC takes them"
 converts "--config=s2twp" '球队列入决赛' '球佇列入決賽' "--config=s2twp: exactly OpenCC"
 
