@@ -112,6 +112,7 @@ converts "--to=tw --from=cn" '对内存有要求，用光标点击，对数组�
 # Screens are 界面 (not 接口), and longer terms win over those inside them.
 converts "--to=cn --from=tw" '登入介面，中文介面，網路視訊會議，雲端伺服器' '登录界面，中文界面，网络视频会议，云服务器' "--to=cn: 登入介面 is a screen, 網路視訊會議 a meeting"
 converts "--to=tw --from=cn" '网络视频会议，阿里云服务器' '網路視訊會議，阿里雲端伺服器' "--to=tw: 网络视频会议 and 云服务器 whole"
+converts "--to=tw --from=cn" '请把程序代码发给我，法律程序' '請把程式碼發給我，法律程序' "--to=tw: 程序代码 is 程式碼, not 程序程式碼"
 converts "--to=tw --from=cn --no-vocab" '球队列入决赛' '球佇列入決賽' "--no-vocab: OpenCC's phrases as OpenCC takes them"
 converts "--config=s2twp" '球队列入决赛' '球佇列入決賽' "--config=s2twp: exactly OpenCC"
 
