@@ -111,6 +111,32 @@ zhconv__hash64(const void *data, size_t len)
   return h ^ h >> 32;
 }
 
+void *
+zhconv__map_derived(const char *path, const struct stat *source, size_t *len)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  struct stat st;
+  void *m = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+      (uint64_t)st.st_size < SIZE_MAX / 2 &&
+      (st.st_mtim.tv_sec > source->st_mtim.tv_sec ||
+       (st.st_mtim.tv_sec == source->st_mtim.tv_sec &&
+        st.st_mtim.tv_nsec >= source->st_mtim.tv_nsec))) {
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;
+#endif
+    m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
+  }
+  close(fd);
+  if (m == MAP_FAILED)
+    return NULL;
+  *len = (size_t)st.st_size;
+  return m;
+}
+
 /* zhconv__hash64 of a whole file; a large one is mapped rather than read
  * (fresh memory is what costs most in reading a large file once; mapping
  * and unmapping cost more for a small one). */

@@ -123,8 +123,13 @@ zhconv__engine_convert(const zhconv__engine *engine, const char *text, size_t le
 {
   if (!engine || len == 0)
     return zhconv__buf_append(out, text, len);
-  if (engine->native)
-    return zhconv__native_convert(engine->native, text, len, out);
+  if (engine->native) {
+    int st = zhconv__native_convert(engine->native, text, len, out);
+    const char *why = st != ZHCONV_OK ? zhconv__native_error(engine->native) : NULL;
+    if (why)
+      zhconv__errorf(err, "%s", why);
+    return st;
+  }
   char *converted = S_cc.convert_utf8(engine->cc, text, len);
   if (!converted) {
     pthread_mutex_lock(&S_error_lock);

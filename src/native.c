@@ -161,6 +161,7 @@ struct zhconv__native {
   const zhconv__words *words;
   zhconv__words *own_words;
   int words_status;
+  char words_error[ZHCONV__ERRLEN];  /* why it failed to open */
   char *words_dirs;
   atomic_bool words_ready;
   pthread_mutex_t words_lock;
@@ -324,8 +325,10 @@ S_words(const zhconv__native *e, const zhconv__words **words)
   if (!atomic_load_explicit(&me->words_ready, memory_order_acquire)) {
     pthread_mutex_lock(&me->words_lock);
     if (!atomic_load_explicit(&me->words_ready, memory_order_relaxed)) {
-      char err[ZHCONV__ERRLEN];
-      me->words_status = zhconv__words_open(me->words_dirs, ZHCONV_HANT, &me->own_words, err);
+      me->words_status =
+          zhconv__words_open(me->words_dirs, ZHCONV_HANT, &me->own_words, me->words_error);
+      if (me->words_status == ZHCONV_ERR_NOMEM && !me->words_error[0])
+        zhconv__errorf(me->words_error, "%s", zhconv_strerror(me->words_status));
       me->words = me->own_words;
       atomic_store_explicit(&me->words_ready, true, memory_order_release);
     }
@@ -985,39 +988,28 @@ S_index_fits(const index_header *h, size_t len, size_t text_len)
   return true;
 }
 
-static bool
-S_older(const struct stat *a, const struct stat *b)
-{
-  return a->st_mtim.tv_sec < b->st_mtim.tv_sec ||
-         (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec < b->st_mtim.tv_nsec);
-}
-
 /* Use the index of the text dictionary `path`, if it has one that fits:
  * d's arrays then point into it, and d->text_len is the length it was
  * made for.  (Its check hashes every byte: it is mapped populated.) */
 static bool
 S_load_index(const char *path, ndict *d)
 {
-  struct stat text, st;
-  char *ipath = stat(path, &text) == 0 ? S_index_path(path) : NULL;
-  int fd = ipath ? open(ipath, O_RDONLY | O_CLOEXEC) : -1;
+  struct stat text;
+  char *ipath = stat(path, &text) == 0 && (uint64_t)text.st_size < SIZE_MAX / 2
+                    ? S_index_path(path)
+                    : NULL;
+  size_t len = 0;
+  void *m = ipath ? zhconv__map_derived(ipath, &text, &len) : NULL;
   free(ipath);
-  if (fd < 0)
-    return false;
-  void *m = MAP_FAILED;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && !S_older(&st, &text) &&
-      (uint64_t)st.st_size < SIZE_MAX / 2 && (uint64_t)text.st_size < SIZE_MAX / 2)
-    m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | S_POPULATE, fd, 0);
-  close(fd);
-  if (m == MAP_FAILED)
+  if (!m)
     return false;
   const index_header *h = m;
-  if (!S_index_fits(h, (size_t)st.st_size, (size_t)text.st_size)) {
-    munmap(m, (size_t)st.st_size);
+  if (!S_index_fits(h, len, (size_t)text.st_size)) {
+    munmap(m, len);
     return false;
   }
   d->index = m;
-  d->index_len = (size_t)st.st_size;
+  d->index_len = len;
   d->recs = (nrec *)(h + 1);
   d->pairs = (uint64_t *)(d->recs + h->nrecs);
   d->starts = (uint32_t *)(d->pairs + h->pair_words);
@@ -1451,6 +1443,14 @@ zhconv__native_close(zhconv__native *e)
   free(e->words_dirs);
   pthread_mutex_destroy(&e->words_lock);
   free(e);
+}
+
+const char *
+zhconv__native_error(const zhconv__native *e)
+{
+  return atomic_load_explicit(&e->words_ready, memory_order_acquire) && e->words_status != ZHCONV_OK
+             ? e->words_error
+             : NULL;
 }
 
 int

@@ -13,13 +13,11 @@
  * around it. */
 #include <config.h>
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <utf8proc.h>
 #include <yaml.h>
@@ -1401,7 +1399,7 @@ zhconv__matcher_open_image(const char *data_dirs, zhconv_variant source_script,
   /* The image beside the compiled vocabulary the data directories give. */
   char *compiled = zhconv__datadir_find(data_dirs, "vocab/compiled.tsv");
   const char *slash = compiled ? strrchr(compiled, '/') : NULL;
-  struct stat vocab, st;
+  struct stat vocab;
   if (!slash || stat(compiled, &vocab) != 0) {
     free(compiled);
     return ZHCONV_ERR_IO;
@@ -1416,29 +1414,14 @@ zhconv__matcher_open_image(const char *data_dirs, zhconv_variant source_script,
     strcpy(path + dir, name);
   }
   free(compiled);
-  int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-  free(path);
-  if (fd < 0)
-    return ZHCONV_ERR_IO;
-  void *map = MAP_FAILED;
   size_t len = 0;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= sizeof(image_header) &&
-      (uint64_t)st.st_size < SIZE_MAX / 2 && !(st.st_mtim.tv_sec < vocab.st_mtim.tv_sec ||
-                                              (st.st_mtim.tv_sec == vocab.st_mtim.tv_sec &&
-                                               st.st_mtim.tv_nsec < vocab.st_mtim.tv_nsec))) {
-    len = (size_t)st.st_size;
-#ifdef MAP_POPULATE
-    map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-#else
-    map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-#endif
-  }
-  close(fd);
-  if (map == MAP_FAILED)
+  void *map = path ? zhconv__map_derived(path, &vocab, &len) : NULL;
+  free(path);
+  if (!map)
     return ZHCONV_ERR_IO;
   const image_header *h = map;
   zhconv__matcher *m = NULL;
-  if (memcmp(h->magic, IMAGE_MAGIC, sizeof IMAGE_MAGIC) == 0 &&
+  if (len >= sizeof *h && memcmp(h->magic, IMAGE_MAGIC, sizeof IMAGE_MAGIC) == 0 &&
       h->byte_order == IMAGE_BYTE_ORDER && h->pair_log2 >= 9 && h->pair_log2 <= 20 &&
       h->npages <= PAGES && h->nnodes < NONE && h->nchildren < NONE &&
       h->targets_len < NONE && h->vocab_len == (uint64_t)vocab.st_size &&

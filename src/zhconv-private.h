@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "zhconv.h"
 
@@ -170,6 +171,11 @@ int zhconv__read_file(const char *path, zhconv__buf *out);
 /* A fast 64-bit hash (not cryptographic), used to recognise OpenCC's
  * binary dictionaries and in hash tables. */
 uint64_t zhconv__hash64(const void *data, size_t len);
+/* Map a file the build derives from another (a dictionary's index, a
+ * matcher's image) read-only, its pages populated at once, if it is a
+ * regular, non-empty file not older than its source (`source`, stat'ed);
+ * NULL otherwise.  Its length in *len; munmap it. */
+void *zhconv__map_derived(const char *path, const struct stat *source, size_t *len);
 
 /* ---- engine.c: one OpenCC conversion chain ------------------------------ */
 
@@ -245,6 +251,9 @@ void zhconv__native_add_keychars(const zhconv__native *engine, zhconv__keyset *k
  * opened from data_dirs when first needed. */
 int zhconv__native_check_words(zhconv__native *engine, const zhconv__words *source_words,
                                bool source_hant, const char *data_dirs);
+/* Why a conversion failed, when the engine knows more than the status: the
+ * word list it opened on first need could not be read.  NULL otherwise. */
+const char *zhconv__native_error(const zhconv__native *engine);
 /* The index of the text dictionary NAME.txt, to be written to NAME.idx
  * (replacing out's contents): opening maps it instead of reading the text
  * (see native.c).  Used by the build (src/dict-manifest --index). */

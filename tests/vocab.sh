@@ -113,6 +113,14 @@ converts "--to=tw --from=cn" '对内存有要求，用光标点击，对数组�
 converts "--to=cn --from=tw" '登入介面，中文介面，網路視訊會議，雲端伺服器' '登录界面，中文界面，网络视频会议，云服务器' "--to=cn: 登入介面 is a screen, 網路視訊會議 a meeting"
 converts "--to=tw --from=cn" '网络视频会议，阿里云服务器' '網路視訊會議，阿里雲端伺服器' "--to=tw: 网络视频会议 and 云服务器 whole"
 converts "--to=tw --from=cn" '请把程序代码发给我，法律程序' '請把程式碼發給我，法律程序' "--to=tw: 程序代码 is 程式碼, not 程序程式碼"
+# The Traditional list, opened for Simplified input when a Taiwan phrase
+# first needs it: damaged, it is an error naming it, and nothing is written.
+mkdir -p badwords/words && printf '\377\t\377\n' > badwords/words/hant.txt
+printf '球队列入决赛\n' > team.txt
+ZHCONV_DATA_DIR="$TMP/badwords:$ZHCONV_DATA_DIR" zhconv --to=tw --from=cn team.txt > out.txt 2> err.txt
+st=$?
+[ $st -eq 1 ] && grep -q 'team.txt: dictionary .*words/hant.txt, line 1' err.txt && [ ! -s out.txt ]
+ok $? "a damaged Traditional word list: exit 1 (got $st), named, nothing written"
 converts "--to=tw --from=cn --no-vocab" '球队列入决赛' '球佇列入決賽' "--no-vocab: OpenCC's phrases as OpenCC takes them"
 converts "--config=s2twp" '球队列入决赛' '球佇列入決賽' "--config=s2twp: exactly OpenCC"
 
