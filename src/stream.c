@@ -270,11 +270,11 @@ S_convert_range(const zhconv__side *side, const char *text, size_t n, zhconv__bu
   int st = ZHCONV_OK;
   while (at < n && st == ZHCONV_OK) {
     const char *target;
+    size_t target_len;
     uint32_t entry;
-    size_t len = zhconv__matcher_find(m, side->words, text, n, &at, &target, &entry);
+    size_t len = zhconv__matcher_find(m, side->words, text, n, &at, &target, &target_len, &entry);
     if (len == 0)
       break;
-    size_t target_len = strlen(target);
     st = zhconv__engine_convert(engine, text + gap, at - gap, out, err);
     if (st == ZHCONV_OK)
       st = zhconv__buf_append(out, target, target_len);

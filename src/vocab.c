@@ -852,6 +852,16 @@ typedef struct tnode {
 /* Whether some form starts with a character below U+10000: one bit each. */
 #define FIRSTS_WORDS (0x10000 / 64)
 
+/* Where the text may hold a form of two characters or more, the node after
+ * its first two characters, from a hash table of the pairs (open
+ * addressing, at most half full; an empty slot has first 0): one probe
+ * instead of three dependent lookups and a bisection of the first
+ * character's children, which were most of the time of a search. */
+typedef struct tpair {
+  uint32_t first, second; /* the characters */
+  uint32_t node;
+} tpair;
+
 /* Every array is one block of memory, built at start, or a part of an
  * image the build wrote (see "images" below), mapped read-only. */
 struct zhconv__matcher {
@@ -867,7 +877,10 @@ struct zhconv__matcher {
   uint32_t *child_cp;
   uint32_t *child_node;
   size_t nchildren;
-  char *targets;         /* the target forms, each once, NUL-terminated */
+  tpair *pair_nodes;     /* 2^pair_nodes_log2 slots */
+  int pair_nodes_log2;
+  char *targets;         /* the target forms, each once: its length (32
+                          * bits, unaligned), the form, a NUL */
   size_t targets_len;
   void *image;           /* non-NULL: the mapped image everything is in */
   size_t image_len;
@@ -888,6 +901,7 @@ zhconv__matcher_free(zhconv__matcher *m)
     free(m->child_cp);
     free(m->child_node);
     free(m->pairs);
+    free(m->pair_nodes);
     free(m->targets);
   }
   free(m);
@@ -1033,10 +1047,10 @@ S_target_place(zhconv__matcher *m, target_places *tp, uint32_t entry, const char
 {
   if (entry < tp->entries && tp->at[entry] && strcmp(m->targets + tp->at[entry] - 1, target) == 0)
     return tp->at[entry] - 1;
-  uint32_t place = (uint32_t)m->targets_len;
-  size_t n = strlen(target) + 1;
-  memcpy(m->targets + place, target, n);
-  m->targets_len += n;
+  uint32_t len = (uint32_t)strlen(target), place = (uint32_t)m->targets_len + 4;
+  memcpy(m->targets + place - 4, &len, 4);
+  memcpy(m->targets + place, target, len + 1);
+  m->targets_len += 4 + len + 1;
   if (entry < tp->entries)
     tp->at[entry] = place + 1;
   return place;
@@ -1071,6 +1085,25 @@ S_fill(zhconv__matcher *m, target_places *tp, const slot *forms, pending *stack,
   }
 }
 
+/* The slot of the pair (a, b) in m->pair_nodes: its own, or the empty one
+ * where it would go. */
+static inline const tpair *
+S_pair_slot(const zhconv__matcher *m, uint32_t a, uint32_t b)
+{
+  size_t mask = ((size_t)1 << m->pair_nodes_log2) - 1;
+  for (size_t i = PAIR_BIT(a, b, m->pair_nodes_log2);; i = (i + 1) & mask) {
+    const tpair *s = &m->pair_nodes[i];
+    if (s->first == 0 || (s->first == a && s->second == b))
+      return s;
+  }
+}
+
+static void
+S_add_pair(zhconv__matcher *m, uint32_t a, uint32_t b, uint32_t node)
+{
+  *(tpair *)S_pair_slot(m, a, b) = (tpair){a, b, node};
+}
+
 /* Build the trie of the forms in l (whose order it changes). */
 static zhconv__matcher *
 S_matcher_from(form_list *l)
@@ -1095,7 +1128,7 @@ S_matcher_from(form_list *l)
     forms[count++] = forms[i];
     for (size_t k = 0; k < forms[i].len; k++)
       chars += ((unsigned char)forms[i].key[k] & 0xC0) != 0x80;
-    target_bytes += strlen(forms[i].target) + 1;
+    target_bytes += 4 + strlen(forms[i].target) + 1;
     if (forms[i].entry >= entries)
       entries = (size_t)forms[i].entry + 1;
   }
@@ -1120,7 +1153,7 @@ S_matcher_from(form_list *l)
   /* The first characters' nodes, each filled from its run of forms. */
   pending *stack = ok ? malloc(chars * sizeof *stack) : NULL;
   uint32_t nodes = 0, children = 0;
-  size_t pairs = 0;
+  size_t pairs = 0, firsts = 0; /* pairs counts each first character too */
   ok = ok && stack;
   for (size_t i = 0; ok && i < count;) {
     uint32_t cp;
@@ -1136,6 +1169,7 @@ S_matcher_from(form_list *l)
     stack[0] = (pending){i, j, len, nodes++};
     S_fill(m, &tp, forms, stack, 1, &nodes, &children);
     pairs += 1 + m->nodes[first].nchild;
+    firsts++;
     i = j;
   }
   free(stack);
@@ -1152,7 +1186,11 @@ S_matcher_from(form_list *l)
   while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 32 * pairs)
     m->pair_log2++;
   size_t words = ((size_t)1 << m->pair_log2) / 64;
-  if (!(m->pairs = zhconv__alloc_zeroed(2 * words, sizeof *m->pairs))) {
+  m->pair_nodes_log2 = 4;
+  while (((size_t)1 << m->pair_nodes_log2) < 2 * (pairs - firsts))
+    m->pair_nodes_log2++;
+  m->pair_nodes = zhconv__alloc_zeroed((size_t)1 << m->pair_nodes_log2, sizeof *m->pair_nodes);
+  if (!(m->pairs = zhconv__alloc_zeroed(2 * words, sizeof *m->pairs)) || !m->pair_nodes) {
     zhconv__matcher_free(m);
     return NULL;
   }
@@ -1171,6 +1209,9 @@ S_matcher_from(form_list *l)
         uint64_t *filter = k < first->nchild ? m->pairs : m->singles;
         m->has_singles |= k == first->nchild;
         filter[bit / 64] |= (uint64_t)1 << (bit % 64);
+        if (k < first->nchild)
+          S_add_pair(m, (uint32_t)(page << 8 | i), m->child_cp[first->child + k],
+                     m->child_node[first->child + k]);
       }
     }
   return m;
@@ -1206,27 +1247,46 @@ zhconv__matcher_new(const zhconv__vocab *v, zhconv_variant source_script, zhconv
   return st;
 }
 
-size_t
-zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
-                      const char **target, uint32_t *entry_index, size_t *char_len)
+/* The first character cp's node, or NULL. */
+static inline const tnode *
+S_first_node(const zhconv__matcher *m, uint32_t cp)
 {
-  uint32_t cp;
-  size_t at = zhconv__utf8_decode(text, &cp);
-  *char_len = at;
   uint32_t page = cp < 0x30000 ? m->page_of[cp >> 8] : 0;
   uint32_t first = page ? m->page_block[256 * (page - 1) + (cp & 255)] : 0;
-  if (!first)
-    return 0;
-  const tnode *node = &m->nodes[first - 1];
-  size_t best = 0;
+  return first ? &m->nodes[first - 1] : NULL;
+}
+
+/* What was found: the form that ends at the node. */
+typedef struct found {
+  const char *target;
+  size_t target_len;
+  uint32_t entry;
+} found;
+
+static inline void
+S_found(const zhconv__matcher *m, const tnode *node, found *f)
+{
+  uint32_t len;
+  memcpy(&len, m->targets + node->target - 4, 4);
+  f->target = m->targets + node->target;
+  f->target_len = len;
+  f->entry = node->entry;
+}
+
+/* From node, reached at text[at], down the trie as far as text[0..len)
+ * goes: the end of the longest form on the way, or `best` if none. */
+static inline size_t
+S_walk(const zhconv__matcher *m, const tnode *node, const char *text, size_t at, size_t len,
+       size_t best, found *f)
+{
   for (;;) {
     if (node->entry != NONE) {
       best = at;
-      *target = m->targets + node->target;
-      *entry_index = node->entry;
+      S_found(m, node, f);
     }
     if (!node->nchild || at >= len)
       return best;
+    uint32_t cp;
     size_t n = zhconv__utf8_decode(text + at, &cp);
     if (at + n > len)
       return best;
@@ -1246,13 +1306,54 @@ zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
   }
 }
 
+/* The longest form at the start of text[0..len), whose first character is
+ * cp, of l bytes, and the next `next`, of next_l bytes (0: none). */
+static size_t
+S_match(const zhconv__matcher *m, const char *text, size_t len, uint32_t cp, size_t l,
+        uint32_t next, size_t next_l, found *f)
+{
+  size_t best = 0;
+  if (next_l && l + next_l <= len) {
+    const tpair *pair = S_pair_slot(m, cp, next);
+    if (pair->first)
+      best = S_walk(m, &m->nodes[pair->node], text, l + next_l, len, 0, f);
+  }
+  if (!best && m->has_singles && PAIR_TEST(m->singles, PAIR_BIT(cp, 0, m->pair_log2))) {
+    const tnode *first = S_first_node(m, cp);
+    if (first && first->entry != NONE) {
+      best = l;
+      S_found(m, first, f);
+    }
+  }
+  return best;
+}
+
+size_t
+zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
+                      const char **target, uint32_t *entry_index, size_t *char_len)
+{
+  uint32_t cp, next = 0;
+  size_t l = zhconv__utf8_decode(text, &cp), next_l = 0;
+  *char_len = l;
+  if (l < len)
+    next_l = zhconv__utf8_decode(text + l, &next);
+  found f;
+  size_t n = S_match(m, text, len, cp, l, next, next_l, &f);
+  if (n) {
+    *target = f.target;
+    *entry_index = f.entry;
+  }
+  return n;
+}
+
 size_t
 zhconv__matcher_find(const zhconv__matcher *m, const zhconv__words *words, const char *text,
-                     size_t len, size_t *pos, const char **target, uint32_t *entry_index)
+                     size_t len, size_t *pos, const char **target, size_t *target_len,
+                     uint32_t *entry_index)
 {
   /* Each character is decoded once, as the next of its predecessor.  Most
    * characters start no form: one bit says so.  Where one may, the filters
-   * of pairs and of one-character forms decide whether to walk. */
+   * of pairs and of one-character forms decide whether to look. */
   size_t at = *pos, n = 0;
   uint32_t cp = 0;
   if (at < len)
@@ -1265,11 +1366,15 @@ zhconv__matcher_find(const zhconv__matcher *m, const zhconv__words *words, const
     if ((cp >= 0x10000 || ((m->firsts[cp / 64] >> (cp % 64)) & 1)) &&
         ((next_n && PAIR_TEST(m->pairs, PAIR_BIT(cp, next, m->pair_log2))) ||
          (m->has_singles && PAIR_TEST(m->singles, PAIR_BIT(cp, 0, m->pair_log2))))) {
-      size_t step, k = zhconv__matcher_match(m, text + at, len - at, target, entry_index, &step);
+      found f;
+      size_t k = S_match(m, text + at, len - at, cp, n, next, next_n, &f);
       /* A term that changes the text is not taken where it cuts words. */
-      if (k && !(words && (strlen(*target) != k || memcmp(*target, text + at, k) != 0) &&
+      if (k && !(words && (f.target_len != k || memcmp(f.target, text + at, k) != 0) &&
                  zhconv__words_cut(words, text, len, *pos, at, k))) {
         *pos = at;
+        *target = f.target;
+        *target_len = f.target_len;
+        *entry_index = f.entry;
         return k;
       }
     }
@@ -1303,8 +1408,9 @@ zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks)
  * (hash) and every index in bounds; otherwise the matcher is built as
  * usual.  After the header, in this order: firsts, pairs and singles (64
  * bits each); page_of, page_block, nodes (four 32-bit fields), child_cp and
- * child_node (32 bits each); the target forms. */
-#define IMAGE_MAGIC "zhconv-trie 1\n"
+ * child_node (32 bits each), pair_nodes (three 32-bit fields); the target
+ * forms (each after its length). */
+#define IMAGE_MAGIC "zhconv-trie 2\n"
 #define IMAGE_BYTE_ORDER 0x01020304u
 
 typedef struct image_header {
@@ -1316,6 +1422,7 @@ typedef struct image_header {
   uint64_t vocab_len;   /* of the compiled vocabulary it was made from */
   uint64_t nentries;    /* that vocabulary's entries */
   uint64_t nnodes, nchildren, targets_len;
+  uint64_t pair_nodes_log2;
   uint64_t body_hash;   /* of everything after the header */
 } image_header;
 
@@ -1327,7 +1434,8 @@ S_image_body(const image_header *h)
   uint64_t pair_words =
       h->pair_log2 >= 9 && h->pair_log2 <= 20 ? 2 * ((uint64_t)1 << h->pair_log2) / 64 : 0;
   return (FIRSTS_WORDS + pair_words) * 8 + (PAGES + (uint64_t)h->npages * 256) * 4 +
-         h->nnodes * sizeof(tnode) + h->nchildren * 8 + h->targets_len;
+         h->nnodes * sizeof(tnode) + h->nchildren * 8 +
+         ((uint64_t)1 << h->pair_nodes_log2) * sizeof(tpair) + h->targets_len;
 }
 
 static bool
@@ -1342,7 +1450,7 @@ zhconv__matcher_write_image(const zhconv__matcher *m, uint64_t vocab_len, uint64
 {
   image_header h = {IMAGE_MAGIC, IMAGE_BYTE_ORDER, (uint32_t)m->pair_log2, m->has_singles,
                     (uint32_t)m->npages, vocab_len, nentries, m->nnodes, m->nchildren,
-                    m->targets_len, 0};
+                    m->targets_len, (uint64_t)m->pair_nodes_log2, 0};
   size_t pair_words = 2 * ((size_t)1 << m->pair_log2) / 64;
   const struct {
     const void *data;
@@ -1351,7 +1459,9 @@ zhconv__matcher_write_image(const zhconv__matcher *m, uint64_t vocab_len, uint64
       {m->firsts, FIRSTS_WORDS * 8},  {m->pairs, pair_words * 8},
       {m->page_of, PAGES * 4},        {m->page_block, m->npages * 256 * 4},
       {m->nodes, m->nnodes * sizeof(tnode)}, {m->child_cp, m->nchildren * 4},
-      {m->child_node, m->nchildren * 4},     {m->targets, m->targets_len},
+      {m->child_node, m->nchildren * 4},
+      {m->pair_nodes, ((size_t)1 << m->pair_nodes_log2) * sizeof(tpair)},
+      {m->targets, m->targets_len},
   };
   enum { NPARTS = sizeof parts / sizeof parts[0] };
   /* The hash is of the body as one run of bytes. */
@@ -1368,6 +1478,17 @@ zhconv__matcher_write_image(const zhconv__matcher *m, uint64_t vocab_len, uint64
   return st;
 }
 
+/* Does the target form at `at` (below targets_len) end, with its NUL, where
+ * its length says, within the targets? */
+static bool
+S_target_in_bounds(const zhconv__matcher *m, uint32_t at)
+{
+  uint32_t len;
+  memcpy(&len, m->targets + at - 4, 4);
+  return len < m->targets_len - at && m->targets[at + len] == '\0' &&
+         memchr(m->targets + at, '\0', len) == NULL;
+}
+
 /* Is every index of the mapped image m (its arrays set) in bounds? */
 static bool
 S_image_in_bounds(const zhconv__matcher *m, uint64_t nentries)
@@ -1382,13 +1503,22 @@ S_image_in_bounds(const zhconv__matcher *m, uint64_t nentries)
     const tnode *n = &m->nodes[i];
     if (n->child > m->nchildren || n->nchild > m->nchildren - n->child ||
         (n->entry == NONE) != (n->target == NONE) ||
-        (n->entry != NONE && (n->entry >= nentries || n->target >= m->targets_len)))
+        (n->entry != NONE && (n->entry >= nentries || n->target < 4 ||
+                              n->target >= m->targets_len || !S_target_in_bounds(m, n->target))))
       return false;
   }
   for (size_t i = 0; i < m->nchildren; i++)
     if (m->child_node[i] >= m->nnodes)
       return false;
-  return m->targets_len == 0 || m->targets[m->targets_len - 1] == '\0';
+  /* An empty slot must be among them: the probe stops there. */
+  bool empty = false;
+  for (size_t i = 0; i < (size_t)1 << m->pair_nodes_log2; i++) {
+    const tpair *s = &m->pair_nodes[i];
+    if (s->first && s->node >= m->nnodes)
+      return false;
+    empty |= s->first == 0;
+  }
+  return empty;
 }
 
 int
@@ -1424,7 +1554,8 @@ zhconv__matcher_open_image(const char *data_dirs, zhconv_variant source_script,
   if (len >= sizeof *h && memcmp(h->magic, IMAGE_MAGIC, sizeof IMAGE_MAGIC) == 0 &&
       h->byte_order == IMAGE_BYTE_ORDER && h->pair_log2 >= 9 && h->pair_log2 <= 20 &&
       h->npages <= PAGES && h->nnodes < NONE && h->nchildren < NONE &&
-      h->targets_len < NONE && h->vocab_len == (uint64_t)vocab.st_size &&
+      h->targets_len < NONE && h->pair_nodes_log2 >= 4 && h->pair_nodes_log2 <= 32 &&
+      h->vocab_len == (uint64_t)vocab.st_size &&
       (uint64_t)(len - sizeof *h) == S_image_body(h) &&
       h->body_hash == zhconv__hash64(h + 1, len - sizeof *h))
     m = calloc(1, sizeof *m);
@@ -1449,7 +1580,9 @@ zhconv__matcher_open_image(const char *data_dirs, zhconv_variant source_script,
   m->nodes = (tnode *)(m->page_block + m->npages * 256);
   m->child_cp = (uint32_t *)(m->nodes + m->nnodes);
   m->child_node = m->child_cp + m->nchildren;
-  m->targets = (char *)(m->child_node + m->nchildren);
+  m->pair_nodes_log2 = (int)h->pair_nodes_log2;
+  m->pair_nodes = (tpair *)(m->child_node + m->nchildren);
+  m->targets = (char *)(m->pair_nodes + ((size_t)1 << m->pair_nodes_log2));
   if (!S_image_in_bounds(m, h->nentries)) {
     zhconv__matcher_free(m);
     return ZHCONV_ERR_IO;

@@ -349,14 +349,14 @@ void zhconv__matcher_free(zhconv__matcher *matcher);
  * *char_len to the length of the first character (the step on no match). */
 size_t zhconv__matcher_match(const zhconv__matcher *m, const char *text, size_t len,
                              const char **target, uint32_t *entry, size_t *char_len);
-/* Mark the characters of every form as key characters (see keyset.c). */
 /* The first place at or after *pos in text[0, len) where a form matches
  * (the longest there): its length, with *pos moved to it; 0 and *pos = len
  * when there is none.  With words (NULL: none), a form that changes the
  * text is not taken where it would cut words apart (see vocab.c). */
 size_t zhconv__matcher_find(const zhconv__matcher *m, const zhconv__words *words,
                             const char *text, size_t len, size_t *pos, const char **target,
-                            uint32_t *entry_index);
+                            size_t *target_len, uint32_t *entry_index);
+/* Mark the characters of every form as key characters (see keyset.c). */
 void zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks);
 /* The build's image of the matcher of the built-in vocabulary (with no
  * optional domain) for this source script and target, written from one
