@@ -45,8 +45,10 @@
  *
  * Two facts about the segmentation save work.  A position inside a run of
  * unmatched characters matched no key of the segmentation's dictionaries
- * in the whole text, so none within the segment either: the first
- * conversion drops those dictionaries from its group for such runs.  And
+ * in the whole text, so none within the segment either: while no
+ * conversion has changed such a run, a conversion drops those
+ * dictionaries from its group for it (mostly the phrases, leaving the
+ * characters, which are one lookup each: see "run tables").  And
  * when the first conversion's group starts with the segmentation's (only)
  * dictionary, a matched segment K converts, in that conversion, to that
  * dictionary's value of K.
@@ -118,18 +120,14 @@ typedef struct ntry {
   uint32_t group;
 } ntry;
 
-/* A map from characters to nonzero 32-bit values, compact: for each block
- * of 256 characters that has any, where the values of each half start and
- * each character's rank in its half (0: none); the values, in order. */
-typedef struct nblock {
-  uint32_t base[2];
-  uint8_t rank[256];
-} nblock;
-
+/* A map from characters to 32-bit values (0: none): the values of each
+ * block of 256 characters that has any, in full, so that a lookup is two
+ * loads.  It is looked up for nearly every character of the text at each
+ * stage; a compact map (each character's rank in its block, then the
+ * values in order: three dependent loads) made a conversion 4% slower. */
 typedef struct nmap {
-  uint16_t idx[PAGES];       /* block of cp >> 8; 0: none (an empty block) */
-  nblock *blocks;
-  uint32_t *values;
+  uint16_t idx[PAGES];       /* block of cp >> 8; 0: none (all zeros) */
+  uint32_t *values;          /* 256 per block */
 } nmap;
 
 typedef struct ntable {
@@ -145,9 +143,13 @@ struct zhconv__native {
   ntry *tries;
   size_t ntries, tries_cap;
   size_t nstages;      /* conversions */
-  /* [0] the segmentation, [1..nstages] the conversions, [nstages + 1] the
-   * first conversion on runs of unmatched characters */
+  /* [0] the segmentation, [1..nstages] the conversions, then for each
+   * conversion that has a dictionary of the segmentation, the conversion
+   * without them */
   ntable *tables;
+  /* Conversion i on a run of unmatched characters that no conversion has
+   * changed: tables[1 + i] or the one without the segmentation's. */
+  const ntable **run_tables;
   bool key_direct;     /* see the top of the file */
   /* Which of the conversions after the first (bit i - 1: conversion i,
    * 0-based, up to 8 of them) have a key that starts with a character. */
@@ -194,9 +196,7 @@ S_decode(const uchar *p, size_t *l)
 static inline uint32_t
 S_map_get(const nmap *m, uint32_t cp)
 {
-  const nblock *b = &m->blocks[m->idx[cp >> 8]];
-  unsigned r = b->rank[cp & 0xFF];
-  return r ? m->values[b->base[(cp >> 7) & 1] + r - 1] : 0;
+  return m->values[(size_t)m->idx[cp >> 8] << 8 | (cp & 0xFF)];
 }
 
 static inline uint32_t
@@ -570,7 +570,7 @@ S_chain(const zhconv__native *e, context *c, const uchar *p, size_t n, bool key,
   for (; i < e->nstages; i++) {
     if (i > 0 && e->use_masks && (i = S_next_stage(e, p, n, i)) == e->nstages)
       break;
-    const ntable *t = i == 0 && !key ? &e->tables[e->nstages + 1] : &e->tables[1 + i];
+    const ntable *t = !key && cur < 0 ? e->run_tables[i] : &e->tables[1 + i];
     if (i + 1 == e->nstages)
       return S_stage(e, t, p, n, &c->out, true);
     sink *dst = &c->scratch[cur == 0];
@@ -1296,8 +1296,8 @@ S_build_entry(zhconv__native *e, ntable *t, const size_t *members, const uint32_
   return ZHCONV_OK;
 }
 
-/* Lay out a map for the characters cps[0..n) (ascending); its values are
- * then filled in the same order. */
+/* Lay out a map for the characters cps[0..n); their values are then set
+ * through S_map_slot. */
 static int
 S_map_build(nmap *m, const uint32_t *cps, size_t n)
 {
@@ -1306,29 +1306,20 @@ S_map_build(nmap *m, const uint32_t *cps, size_t n)
   for (size_t i = 0; i < n; i++)
     if (!m->idx[cps[i] >> 8])
       m->idx[cps[i] >> 8] = (uint16_t)blocks++;
-  m->blocks = zhconv__alloc_zeroed(blocks, sizeof *m->blocks);
-  m->values = malloc((n + 1) * sizeof *m->values);
-  if (!m->blocks || !m->values)
-    return ZHCONV_ERR_NOMEM;
-  zhconv__prefault(m->values, (n + 1) * sizeof *m->values);
-  /* The characters come in order: so do blocks, halves and ranks. */
-  uint32_t half = UINT32_MAX, rank = 0;
-  for (size_t i = 0; i < n; i++) {
-    nblock *b = &m->blocks[m->idx[cps[i] >> 8]];
-    if (cps[i] >> 7 != half) {
-      half = cps[i] >> 7;
-      b->base[half & 1] = (uint32_t)i;
-      rank = 0;
-    }
-    b->rank[cps[i] & 0xFF] = (uint8_t)++rank;
-  }
-  return ZHCONV_OK;
+  m->values = zhconv__alloc_zeroed(blocks * 256, sizeof *m->values);
+  return m->values ? ZHCONV_OK : ZHCONV_ERR_NOMEM;
+}
+
+/* Where the value of cp, one of the characters the map was built for, goes. */
+static uint32_t *
+S_map_slot(nmap *m, uint32_t cp)
+{
+  return &m->values[(size_t)m->idx[cp >> 8] << 8 | (cp & 0xFF)];
 }
 
 static void
 S_map_free(nmap *m)
 {
-  free(m->blocks);
   free(m->values);
 }
 
@@ -1383,7 +1374,7 @@ S_build_table(zhconv__native *e, ntable *t, const size_t *members, size_t n)
       if (cursor[m] < d->ngroups && d->firsts[cursor[m]] == cps[i])
         groups[m] = (uint32_t)cursor[m]++;
     }
-    st = S_build_entry(e, t, members, groups, n, &t->map.values[i]);
+    st = S_build_entry(e, t, members, groups, n, S_map_slot(&t->map, cps[i]));
   }
   free(cps);
   if (st != ZHCONV_OK)
@@ -1418,7 +1409,7 @@ S_build_masks(zhconv__native *e, const zhconv__chain *chain, const size_t *membe
     for (size_t k = 0; k < later; k++)
       if (S_entry(&e->tables[2 + k], cps[i]))
         mask |= 1u << k;
-    e->masks.values[i] = mask;
+    *S_map_slot(&e->masks, cps[i]) = mask;
   }
   free(cps);
   e->use_masks = st == ZHCONV_OK;
@@ -1434,9 +1425,10 @@ zhconv__native_close(zhconv__native *e)
     S_dict_free(&e->dicts[i]);
   free(e->dicts);
   if (e->tables)
-    for (size_t i = 0; i < e->nstages + 2; i++)
+    for (size_t i = 0; i < 2 * e->nstages + 1; i++)
       S_map_free(&e->tables[i].map);
   free(e->tables);
+  free(e->run_tables);
   free(e->tries);
   S_map_free(&e->masks);
   zhconv__words_free(e->own_words);
@@ -1544,29 +1536,38 @@ zhconv__native_open(const char *config_path, const char *data_dirs, zhconv__nati
     goto done;
 
   e->nstages = chain.parts - 1;
-  if (!(e->tables = calloc(e->nstages + 2, sizeof *e->tables))) {
+  e->tables = calloc(2 * e->nstages + 1, sizeof *e->tables);
+  e->run_tables = calloc(e->nstages + 1, sizeof *e->run_tables);
+  if (!e->tables || !e->run_tables) {
     st = ZHCONV_ERR_NOMEM;
     goto done;
   }
   for (size_t part = 0; st == ZHCONV_OK && part < chain.parts; part++)
     st = S_build_table(e, &e->tables[part], members + chain.starts[part],
                        chain.starts[part + 1] - chain.starts[part]);
+
+  /* Each conversion on unmatched runs: without the segmentation's
+   * dictionaries (members[chain.count..] holds the rest). */
+  size_t *seg = members, nseg = chain.starts[1];
+  for (size_t i = 0; st == ZHCONV_OK && i < e->nstages; i++) {
+    size_t from = chain.starts[1 + i], n = chain.starts[2 + i] - from, nrun = 0;
+    for (size_t k = 0; k < n; k++) {
+      bool in_seg = false;
+      for (size_t j = 0; j < nseg; j++)
+        in_seg |= seg[j] == members[from + k];
+      if (!in_seg)
+        members[chain.count + nrun++] = members[from + k];
+    }
+    e->run_tables[i] = &e->tables[1 + i];
+    if (nrun < n) {
+      st = S_build_table(e, &e->tables[e->nstages + 1 + i], members + chain.count, nrun);
+      e->run_tables[i] = &e->tables[e->nstages + 1 + i];
+    }
+  }
   if (st != ZHCONV_OK)
     goto done;
-
-  /* The first conversion on unmatched runs: without the segmentation's
-   * dictionaries. */
-  size_t *seg = members, nseg = chain.starts[1], nrun = 0;
   size_t *first = members + chain.starts[1];
   size_t nfirst = e->nstages > 0 ? chain.starts[2] - chain.starts[1] : 0;
-  for (size_t i = 0; i < nfirst; i++) {
-    bool in_seg = false;
-    for (size_t j = 0; j < nseg; j++)
-      in_seg |= seg[j] == first[i];
-    if (!in_seg)
-      members[chain.count + nrun++] = first[i];
-  }
-  st = S_build_table(e, &e->tables[e->nstages + 1], members + chain.count, nrun);
   e->key_direct = nseg == 1 && nfirst >= 1 && first[0] == seg[0];
   if (st == ZHCONV_OK)
     st = S_build_masks(e, &chain, members);
@@ -1620,6 +1621,8 @@ zhconv__native_add_keychars(const zhconv__native *e, zhconv__keyset *ks)
 
 struct zhconv__words {
   ndict dict;
+  nmap groups;  /* first character -> its group + 1 (a bisection of the
+                 * groups' first characters was a tenth of a search) */
 };
 
 int
@@ -1633,6 +1636,10 @@ zhconv__words_open(const char *data_dirs, zhconv_variant script, zhconv__words *
   zhconv__words *w = calloc(1, sizeof *w);
   int st = w ? S_load_dict(path, &w->dict, true, err) : ZHCONV_ERR_NOMEM;
   free(path);
+  if (st == ZHCONV_OK)
+    st = S_map_build(&w->groups, w->dict.firsts, w->dict.ngroups);
+  for (uint32_t g = 0; st == ZHCONV_OK && g < w->dict.ngroups; g++)
+    *S_map_slot(&w->groups, w->dict.firsts[g]) = g + 1;
   if (st != ZHCONV_OK) {
     zhconv__words_free(w);
     return st;
@@ -1647,6 +1654,7 @@ zhconv__words_free(zhconv__words *w)
   if (!w)
     return;
   S_dict_free(&w->dict);
+  S_map_free(&w->groups);
   free(w);
 }
 
@@ -1659,20 +1667,13 @@ zhconv__words_longest(const zhconv__words *w, const char *text, size_t len)
   uint32_t cp0 = S_decode(p, &l0);
   if (l0 >= len || d->ngroups == 0 || !S_pair(d, cp0, S_decode(p + l0, &l1)))
     return 0;
-  size_t lo = 0, hi = d->ngroups;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (d->firsts[mid] < cp0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  if (lo == d->ngroups || d->firsts[lo] != cp0)
+  uint32_t lo = S_map_get(&w->groups, cp0);
+  if (lo-- == 0)
     return 0;
-  bool single = REC_CP2(d->recs[d->starts[lo]]) == 0;
+  /* A pair of characters starts a key here, so the group has longer keys;
+   * its one-character key, if any, sorts first and is no answer. */
   const nrec *hit;
-  size_t k = S_group_match(d, (uint32_t)lo, single, d->starts[lo + 1] - d->starts[lo] > single,
-                           cp0, p, p + len, l0, &hit);
+  size_t k = S_group_match(d, lo, false, true, cp0, p, p + len, l0, &hit);
   return k > l0 ? k : 0;
 }
 
