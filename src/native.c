@@ -128,6 +128,10 @@ typedef struct ntry {
 typedef struct nmap {
   uint16_t idx[PAGES];       /* block of cp >> 8; 0: none (all zeros) */
   uint32_t *values;          /* 256 per block */
+  /* Which characters below U+10000 have a value, a bit each: most have
+   * none, and this answers for them from 8 KiB that stay in the cache
+   * (the blocks they are in mostly do not). */
+  uint64_t *present;
 } nmap;
 
 typedef struct ntable {
@@ -196,6 +200,8 @@ S_decode(const uchar *p, size_t *l)
 static inline uint32_t
 S_map_get(const nmap *m, uint32_t cp)
 {
+  if (cp < 0x10000 && !((m->present[cp >> 6] >> (cp & 63)) & 1))
+    return 0;
   return m->values[(size_t)m->idx[cp >> 8] << 8 | (cp & 0xFF)];
 }
 
@@ -1307,13 +1313,16 @@ S_map_build(nmap *m, const uint32_t *cps, size_t n)
     if (!m->idx[cps[i] >> 8])
       m->idx[cps[i] >> 8] = (uint16_t)blocks++;
   m->values = zhconv__alloc_zeroed(blocks * 256, sizeof *m->values);
-  return m->values ? ZHCONV_OK : ZHCONV_ERR_NOMEM;
+  m->present = zhconv__alloc_zeroed(0x10000 / 64, sizeof *m->present);
+  return m->values && m->present ? ZHCONV_OK : ZHCONV_ERR_NOMEM;
 }
 
 /* Where the value of cp, one of the characters the map was built for, goes. */
 static uint32_t *
 S_map_slot(nmap *m, uint32_t cp)
 {
+  if (cp < 0x10000)
+    m->present[cp >> 6] |= (uint64_t)1 << (cp & 63);
   return &m->values[(size_t)m->idx[cp >> 8] << 8 | (cp & 0xFF)];
 }
 
@@ -1321,6 +1330,7 @@ static void
 S_map_free(nmap *m)
 {
   free(m->values);
+  free(m->present);
 }
 
 /* The first characters of the members' keys, merged: *cps (ascending). */

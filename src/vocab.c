@@ -841,10 +841,9 @@ typedef struct tnode {
 } tnode;
 
 /* The filter of pairs: one bit for each hash of a form's first two
- * characters, in a table of about 32 bits per pair (and the same for
- * one-character forms, with 0 as the second, in a table of their own), so
- * that the search tests each place of the text against a table that stays
- * in the cache and walks the trie only where a form may start. */
+ * characters (a one-character form's character and 0), so that the search
+ * tests each place of the text against a table that stays in the cache
+ * and looks further only where a form may start. */
 #define PAIR_BIT(cp1, cp2, log2) \
   ((size_t)((((uint64_t)(cp1) << 21 | (cp2)) * 0x9E3779B97F4A7C15ULL) >> (64 - (log2))))
 #define PAIR_TEST(filter, bit) (((filter)[(bit) / 64] >> ((bit) % 64)) & 1)
@@ -856,17 +855,24 @@ typedef struct tnode {
  * its first two characters, from a hash table of the pairs (open
  * addressing, at most half full; an empty slot has first 0): one probe
  * instead of three dependent lookups and a bisection of the first
- * character's children, which were most of the time of a search. */
+ * character's children, which were most of the time of a search.  Most
+ * pairs found lead nowhere (中國 starts 中國大陸, and the text goes on
+ * otherwise): the slot says whether a form ends at the node and which
+ * third characters may follow, so most such searches end there. */
 typedef struct tpair {
   uint32_t first, second; /* the characters */
   uint32_t node;
+  uint32_t next;          /* NEXT_BIT(c) for each child c; NEXT_ENDS: an entry */
 } tpair;
+
+#define NEXT_BIT(cp) ((uint32_t)1 << ((cp) % 31))
+#define NEXT_ENDS ((uint32_t)1 << 31)
 
 /* Every array is one block of memory, built at start, or a part of an
  * image the build wrote (see "images" below), mapped read-only. */
 struct zhconv__matcher {
   uint64_t *firsts;           /* FIRSTS_WORDS */
-  uint64_t *pairs, *singles;  /* 2^pair_log2 bits each */
+  uint64_t *pairs;            /* 2^pair_log2 bits */
   bool has_singles;           /* some form has one character */
   int pair_log2;
   uint32_t *page_of;     /* PAGES: a first code point's page -> its number + 1, or 0 */
@@ -1101,7 +1107,11 @@ S_pair_slot(const zhconv__matcher *m, uint32_t a, uint32_t b)
 static void
 S_add_pair(zhconv__matcher *m, uint32_t a, uint32_t b, uint32_t node)
 {
-  *(tpair *)S_pair_slot(m, a, b) = (tpair){a, b, node};
+  const tnode *n = &m->nodes[node];
+  uint32_t next = n->entry != NONE ? NEXT_ENDS : 0;
+  for (uint32_t k = 0; k < n->nchild; k++)
+    next |= NEXT_BIT(m->child_cp[n->child + k]);
+  *(tpair *)S_pair_slot(m, a, b) = (tpair){a, b, node, next};
 }
 
 /* Build the trie of the forms in l (whose order it changes). */
@@ -1180,21 +1190,22 @@ S_matcher_from(form_list *l)
   }
   m->nnodes = nodes;
   m->nchildren = children;
-  /* About 32 bits for each pair (and as many for one-character forms):
-   * few false hits, and still in the cache. */
+  /* About 16 bits for each pair: few false hits (the table of pairs
+   * answers them), and small enough to stay in the first-level cache,
+   * which two filters of 32 bits a pair (pairs, single characters) were
+   * not: a third of the search's cache misses (cachegrind). */
   m->pair_log2 = 9;
-  while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 32 * pairs)
+  while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 16 * pairs)
     m->pair_log2++;
   size_t words = ((size_t)1 << m->pair_log2) / 64;
   m->pair_nodes_log2 = 4;
   while (((size_t)1 << m->pair_nodes_log2) < 2 * (pairs - firsts))
     m->pair_nodes_log2++;
   m->pair_nodes = zhconv__alloc_zeroed((size_t)1 << m->pair_nodes_log2, sizeof *m->pair_nodes);
-  if (!(m->pairs = zhconv__alloc_zeroed(2 * words, sizeof *m->pairs)) || !m->pair_nodes) {
+  if (!(m->pairs = zhconv__alloc_zeroed(words, sizeof *m->pairs)) || !m->pair_nodes) {
     zhconv__matcher_free(m);
     return NULL;
   }
-  m->singles = m->pairs + words;
   for (size_t page = 0; page < PAGES; page++)
     for (size_t i = 0; m->page_of[page] && i < 256; i++) {
       uint32_t node = m->page_block[256 * (m->page_of[page] - 1) + i];
@@ -1206,9 +1217,8 @@ S_matcher_from(form_list *l)
           break;
         size_t bit = PAIR_BIT(page << 8 | i, k < first->nchild ? m->child_cp[first->child + k] : 0,
                               m->pair_log2);
-        uint64_t *filter = k < first->nchild ? m->pairs : m->singles;
         m->has_singles |= k == first->nchild;
-        filter[bit / 64] |= (uint64_t)1 << (bit % 64);
+        m->pairs[bit / 64] |= (uint64_t)1 << (bit % 64);
         if (k < first->nchild)
           S_add_pair(m, (uint32_t)(page << 8 | i), m->child_cp[first->child + k],
                      m->child_node[first->child + k]);
@@ -1312,13 +1322,20 @@ static size_t
 S_match(const zhconv__matcher *m, const char *text, size_t len, uint32_t cp, size_t l,
         uint32_t next, size_t next_l, found *f)
 {
-  size_t best = 0;
-  if (next_l && l + next_l <= len) {
+  size_t best = 0, at = l + next_l;
+  if (next_l && at <= len) {
     const tpair *pair = S_pair_slot(m, cp, next);
-    if (pair->first)
-      best = S_walk(m, &m->nodes[pair->node], text, l + next_l, len, 0, f);
+    /* On to the node if a form ends there or may go on with the third. */
+    bool walk = pair->first && (pair->next & NEXT_ENDS);
+    if (pair->first && !walk && at < len) {
+      uint32_t third;
+      zhconv__utf8_decode(text + at, &third);
+      walk = pair->next & NEXT_BIT(third);
+    }
+    if (walk)
+      best = S_walk(m, &m->nodes[pair->node], text, at, len, 0, f);
   }
-  if (!best && m->has_singles && PAIR_TEST(m->singles, PAIR_BIT(cp, 0, m->pair_log2))) {
+  if (!best && m->has_singles && PAIR_TEST(m->pairs, PAIR_BIT(cp, 0, m->pair_log2))) {
     const tnode *first = S_first_node(m, cp);
     if (first && first->entry != NONE) {
       best = l;
@@ -1365,7 +1382,7 @@ zhconv__matcher_find(const zhconv__matcher *m, const zhconv__words *words, const
       next_n = zhconv__utf8_decode(text + next_at, &next);
     if ((cp >= 0x10000 || ((m->firsts[cp / 64] >> (cp % 64)) & 1)) &&
         ((next_n && PAIR_TEST(m->pairs, PAIR_BIT(cp, next, m->pair_log2))) ||
-         (m->has_singles && PAIR_TEST(m->singles, PAIR_BIT(cp, 0, m->pair_log2))))) {
+         (m->has_singles && PAIR_TEST(m->pairs, PAIR_BIT(cp, 0, m->pair_log2))))) {
       found f;
       size_t k = S_match(m, text + at, len - at, cp, n, next, next_n, &f);
       /* A term that changes the text is not taken where it cuts words. */
@@ -1406,9 +1423,9 @@ zhconv__matcher_add_keychars(const zhconv__matcher *m, zhconv__keyset *ks)
  * counts only when it is not older than compiled.tsv and was made from one
  * of its length, in this layout (magic, byte order), with its bytes intact
  * (hash) and every index in bounds; otherwise the matcher is built as
- * usual.  After the header, in this order: firsts, pairs and singles (64
- * bits each); page_of, page_block, nodes (four 32-bit fields), child_cp and
- * child_node (32 bits each), pair_nodes (three 32-bit fields); the target
+ * usual.  After the header, in this order: firsts and pairs (64 bits
+ * each); page_of, page_block, nodes (four 32-bit fields), child_cp and
+ * child_node (32 bits each), pair_nodes (four 32-bit fields); the target
  * forms (each after its length). */
 #define IMAGE_MAGIC "zhconv-trie 2\n"
 #define IMAGE_BYTE_ORDER 0x01020304u
@@ -1432,7 +1449,7 @@ static uint64_t
 S_image_body(const image_header *h)
 {
   uint64_t pair_words =
-      h->pair_log2 >= 9 && h->pair_log2 <= 20 ? 2 * ((uint64_t)1 << h->pair_log2) / 64 : 0;
+      h->pair_log2 >= 9 && h->pair_log2 <= 20 ? ((uint64_t)1 << h->pair_log2) / 64 : 0;
   return (FIRSTS_WORDS + pair_words) * 8 + (PAGES + (uint64_t)h->npages * 256) * 4 +
          h->nnodes * sizeof(tnode) + h->nchildren * 8 +
          ((uint64_t)1 << h->pair_nodes_log2) * sizeof(tpair) + h->targets_len;
@@ -1451,7 +1468,7 @@ zhconv__matcher_write_image(const zhconv__matcher *m, uint64_t vocab_len, uint64
   image_header h = {IMAGE_MAGIC, IMAGE_BYTE_ORDER, (uint32_t)m->pair_log2, m->has_singles,
                     (uint32_t)m->npages, vocab_len, nentries, m->nnodes, m->nchildren,
                     m->targets_len, (uint64_t)m->pair_nodes_log2, 0};
-  size_t pair_words = 2 * ((size_t)1 << m->pair_log2) / 64;
+  size_t pair_words = ((size_t)1 << m->pair_log2) / 64;
   const struct {
     const void *data;
     size_t len;
@@ -1485,8 +1502,7 @@ S_target_in_bounds(const zhconv__matcher *m, uint32_t at)
 {
   uint32_t len;
   memcpy(&len, m->targets + at - 4, 4);
-  return len < m->targets_len - at && m->targets[at + len] == '\0' &&
-         memchr(m->targets + at, '\0', len) == NULL;
+  return len < m->targets_len - at && m->targets[at + len] == '\0';
 }
 
 /* Is every index of the mapped image m (its arrays set) in bounds? */
@@ -1574,8 +1590,7 @@ zhconv__matcher_open_image(const char *data_dirs, zhconv_variant source_script,
   m->targets_len = (size_t)h->targets_len;
   m->firsts = (uint64_t *)(h + 1);
   m->pairs = m->firsts + FIRSTS_WORDS;
-  m->singles = m->pairs + pair_words;
-  m->page_of = (uint32_t *)(m->singles + pair_words);
+  m->page_of = (uint32_t *)(m->pairs + pair_words);
   m->page_block = m->page_of + PAGES;
   m->nodes = (tnode *)(m->page_block + m->npages * 256);
   m->child_cp = (uint32_t *)(m->nodes + m->nnodes);
