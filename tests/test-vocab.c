@@ -1,5 +1,6 @@
 /* test-vocab.c — the vocabulary layer: the built-in files pass the lint,
- * the build's matcher images agree with the vocabulary, malformed files
+ * the build's matcher images agree with the vocabulary, the matcher agrees
+ * with a plain search on random vocabularies, malformed files
  * are refused with their position, user entries win,
  * vetoes hold, the longest term wins, quotation marks, detection. */
 #include <config.h>
@@ -195,6 +196,103 @@ test_images(void)
   remove(dir);
   free(compiled);
   free(image);
+}
+
+/* The matcher against a plain search, on random vocabularies and texts
+ * over a few characters (so that forms share prefixes, pairs and the
+ * slot's bits for third characters, which go by code point modulo 31:
+ * U+4E00, U+4E1F and U+4E3E share one), and one beyond U+FFFF. */
+static const char *const S_alphabet[] = {"\xe4\xb8\x80", "\xe4\xb8\x9f", "\xe4\xb8\xbe",
+                                         "\xe4\xb8\x81", "\xe4\xb8\x83", "\xe4\xb8\x87",
+                                         "\xf0\xa0\x80\x80"};
+#define ALPHABET (sizeof S_alphabet / sizeof S_alphabet[0])
+
+static unsigned long S_seed = 12345;
+
+static unsigned
+S_random(unsigned below)
+{
+  S_seed = S_seed * 6364136223846793005UL + 1442695040888963407UL;
+  return (unsigned)((S_seed >> 33) % below);
+}
+
+/* A random string of min..max characters of the alphabet. */
+static void
+S_random_string(char *out, unsigned min, unsigned max)
+{
+  out[0] = '\0';
+  for (unsigned i = 0, n = min + S_random(max - min + 1); i < n; i++)
+    strcat(out, S_alphabet[S_random(ALPHABET)]);
+}
+
+static void
+test_matcher_oracle(void)
+{
+  enum { VOCABS = 40, FORMS = 60, TEXT = 300 };
+  size_t wrong = 0, found = 0, places = 0;
+  for (int round = 0; round < VOCABS; round++) {
+    static char forms[FORMS][32], targets[FORMS][32];
+    size_t n = 0;
+    zhconv__buf yaml = {0};
+    /* Odd rounds: fewer forms, of two characters or more. */
+    for (int tries = 0; tries < 4 * FORMS && n < (round % 2 ? FORMS / 3 : FORMS); tries++) {
+      /* Distinct forms, and distinct targets (each is a form of its own
+       * for other targets: one mapped two ways would be refused). */
+      S_random_string(forms[n], round % 2 ? 2 : 1, round % 2 ? 5 : 3);
+      S_random_string(targets[n], 1, 4);
+      bool seen = false;
+      for (size_t k = 0; k < n; k++)
+        seen |= strcmp(forms[k], forms[n]) == 0 || strcmp(targets[k], targets[n]) == 0;
+      if (seen)
+        continue;
+      char line[128];
+      snprintf(line, sizeof line, "- {cn: %s, tw: %s}\n", forms[n], targets[n]);
+      zhconv__buf_append(&yaml, line, strlen(line));
+      n++;
+    }
+    zhconv__vocab *v = NULL;
+    zhconv__matcher *m = NULL;
+    char err[ZHCONV__ERRLEN] = "";
+    zhconv_mark mark = {0};
+    zhconv__vocab_new(&v);
+    int st = zhconv__vocab_load_text(v, yaml.data, yaml.len, "random.yaml",
+                                     ZHCONV__SCOPE_TECHNICAL, err, &mark);
+    if (st == ZHCONV_OK)
+      st = zhconv__matcher_new(v, ZHCONV_HANS, ZHCONV_TW, &m);
+    if (st != ZHCONV_OK) {
+      OK(0, "random vocabulary %d loads: %s", round, err);
+      wrong++;
+    }
+    char text[TEXT * 4 + 1] = "";
+    for (int i = 0; i < TEXT; i++)
+      strcat(text, S_alphabet[S_random(ALPHABET)]);
+    size_t len = strlen(text);
+    for (size_t at = 0; m && at < len;) {
+      /* The longest form that starts here, plainly. */
+      size_t want = 0, which = 0;
+      for (size_t k = 0; k < n; k++) {
+        size_t fl = strlen(forms[k]);
+        if (fl > want && fl <= len - at && memcmp(text + at, forms[k], fl) == 0) {
+          want = fl;
+          which = k;
+        }
+      }
+      const char *target = NULL;
+      uint32_t entry;
+      size_t step, got = zhconv__matcher_match(m, text + at, len - at, &target, &entry, &step);
+      wrong += got != want || (got && (entry != which || strcmp(target, targets[which]) != 0));
+      found += got > 0;
+      places++;
+      at += step;
+    }
+    zhconv__matcher_free(m);
+    zhconv__vocab_free(v);
+    zhconv__buf_free(&yaml);
+  }
+  OK(wrong == 0 && found > 0,
+     "the matcher finds the longest form and its target at each of %zu places of random "
+     "text, as a plain search does (%zu found, %zu wrong)",
+     places, found, wrong);
 }
 
 static void
@@ -399,6 +497,7 @@ main(void)
 {
   test_builtin_lint();
   test_images();
+  test_matcher_oracle();
   test_malformed();
   test_semantics();
   test_idempotence();
