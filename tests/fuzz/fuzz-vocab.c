@@ -123,11 +123,14 @@ S_exercise(const zhconv__vocab *v, const uint8_t *text, size_t len, unsigned cho
       /* The search (with its filter of pairs) finds the first of them. */
       {
         const char *target;
+        size_t target_len;
         uint32_t entry;
         size_t pos = 0;
-        size_t n = zhconv__matcher_find(m, NULL, (const char *)text, valid, &pos, &target, &entry);
+        size_t n = zhconv__matcher_find(m, NULL, (const char *)text, valid, &pos, &target,
+                                        &target_len, &entry);
         FZ_CHECK(n == first_len && pos == first_at, "find: %zu at %zu, match: %zu at %zu", n, pos,
                  first_len, first_at);
+        FZ_CHECK(n == 0 || target_len == strlen(target), "find: a target's length is wrong");
       }
       /* (One key set for the whole run: a fresh one costs more than the
        * rest of an input.) */
