@@ -45,10 +45,8 @@
  *
  * Two facts about the segmentation save work.  A position inside a run of
  * unmatched characters matched no key of the segmentation's dictionaries
- * in the whole text, so none within the segment either: while no
- * conversion has changed such a run, a conversion drops those
- * dictionaries from its group for it (mostly the phrases, leaving the
- * characters, which are one lookup each: see "run tables").  And
+ * in the whole text, so none within the segment either: the first
+ * conversion drops those dictionaries from its group for such runs.  And
  * when the first conversion's group starts with the segmentation's (only)
  * dictionary, a matched segment K converts, in that conversion, to that
  * dictionary's value of K.
@@ -147,13 +145,9 @@ struct zhconv__native {
   ntry *tries;
   size_t ntries, tries_cap;
   size_t nstages;      /* conversions */
-  /* [0] the segmentation, [1..nstages] the conversions, then for each
-   * conversion that has a dictionary of the segmentation, the conversion
-   * without them */
+  /* [0] the segmentation, [1..nstages] the conversions, [nstages + 1] the
+   * first conversion on runs of unmatched characters */
   ntable *tables;
-  /* Conversion i on a run of unmatched characters that no conversion has
-   * changed: tables[1 + i] or the one without the segmentation's. */
-  const ntable **run_tables;
   bool key_direct;     /* see the top of the file */
   /* Which of the conversions after the first (bit i - 1: conversion i,
    * 0-based, up to 8 of them) have a key that starts with a character. */
@@ -576,7 +570,7 @@ S_chain(const zhconv__native *e, context *c, const uchar *p, size_t n, bool key,
   for (; i < e->nstages; i++) {
     if (i > 0 && e->use_masks && (i = S_next_stage(e, p, n, i)) == e->nstages)
       break;
-    const ntable *t = !key && cur < 0 ? e->run_tables[i] : &e->tables[1 + i];
+    const ntable *t = i == 0 && !key ? &e->tables[e->nstages + 1] : &e->tables[1 + i];
     if (i + 1 == e->nstages)
       return S_stage(e, t, p, n, &c->out, true);
     sink *dst = &c->scratch[cur == 0];
@@ -1435,10 +1429,9 @@ zhconv__native_close(zhconv__native *e)
     S_dict_free(&e->dicts[i]);
   free(e->dicts);
   if (e->tables)
-    for (size_t i = 0; i < 2 * e->nstages + 1; i++)
+    for (size_t i = 0; i < e->nstages + 2; i++)
       S_map_free(&e->tables[i].map);
   free(e->tables);
-  free(e->run_tables);
   free(e->tries);
   S_map_free(&e->masks);
   zhconv__words_free(e->own_words);
@@ -1546,38 +1539,29 @@ zhconv__native_open(const char *config_path, const char *data_dirs, zhconv__nati
     goto done;
 
   e->nstages = chain.parts - 1;
-  e->tables = calloc(2 * e->nstages + 1, sizeof *e->tables);
-  e->run_tables = calloc(e->nstages + 1, sizeof *e->run_tables);
-  if (!e->tables || !e->run_tables) {
+  if (!(e->tables = calloc(e->nstages + 2, sizeof *e->tables))) {
     st = ZHCONV_ERR_NOMEM;
     goto done;
   }
   for (size_t part = 0; st == ZHCONV_OK && part < chain.parts; part++)
     st = S_build_table(e, &e->tables[part], members + chain.starts[part],
                        chain.starts[part + 1] - chain.starts[part]);
-
-  /* Each conversion on unmatched runs: without the segmentation's
-   * dictionaries (members[chain.count..] holds the rest). */
-  size_t *seg = members, nseg = chain.starts[1];
-  for (size_t i = 0; st == ZHCONV_OK && i < e->nstages; i++) {
-    size_t from = chain.starts[1 + i], n = chain.starts[2 + i] - from, nrun = 0;
-    for (size_t k = 0; k < n; k++) {
-      bool in_seg = false;
-      for (size_t j = 0; j < nseg; j++)
-        in_seg |= seg[j] == members[from + k];
-      if (!in_seg)
-        members[chain.count + nrun++] = members[from + k];
-    }
-    e->run_tables[i] = &e->tables[1 + i];
-    if (nrun < n) {
-      st = S_build_table(e, &e->tables[e->nstages + 1 + i], members + chain.count, nrun);
-      e->run_tables[i] = &e->tables[e->nstages + 1 + i];
-    }
-  }
   if (st != ZHCONV_OK)
     goto done;
+
+  /* The first conversion on unmatched runs: without the segmentation's
+   * dictionaries. */
+  size_t *seg = members, nseg = chain.starts[1], nrun = 0;
   size_t *first = members + chain.starts[1];
   size_t nfirst = e->nstages > 0 ? chain.starts[2] - chain.starts[1] : 0;
+  for (size_t i = 0; i < nfirst; i++) {
+    bool in_seg = false;
+    for (size_t j = 0; j < nseg; j++)
+      in_seg |= seg[j] == first[i];
+    if (!in_seg)
+      members[chain.count + nrun++] = first[i];
+  }
+  st = S_build_table(e, &e->tables[e->nstages + 1], members + chain.count, nrun);
   e->key_direct = nseg == 1 && nfirst >= 1 && first[0] == seg[0];
   if (st == ZHCONV_OK)
     st = S_build_masks(e, &chain, members);
