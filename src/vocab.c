@@ -873,7 +873,9 @@ typedef struct tpair {
 struct zhconv__matcher {
   uint64_t *firsts;           /* FIRSTS_WORDS */
   uint64_t *pairs;            /* 2^pair_log2 bits */
-  bool has_singles;           /* some form has one character */
+  /* For each one-character form c, bit c % 64: most characters are no
+   * such form, and this says so without a look at the filter. */
+  uint64_t singles;
   int pair_log2;
   uint32_t *page_of;     /* PAGES: a first code point's page -> its number + 1, or 0 */
   uint32_t *page_block;  /* 256 per page: first code point -> node + 1, or 0 */
@@ -1217,7 +1219,8 @@ S_matcher_from(form_list *l)
           break;
         size_t bit = PAIR_BIT(page << 8 | i, k < first->nchild ? m->child_cp[first->child + k] : 0,
                               m->pair_log2);
-        m->has_singles |= k == first->nchild;
+        if (k == first->nchild)
+          m->singles |= (uint64_t)1 << ((page << 8 | i) % 64);
         m->pairs[bit / 64] |= (uint64_t)1 << (bit % 64);
         if (k < first->nchild)
           S_add_pair(m, (uint32_t)(page << 8 | i), m->child_cp[first->child + k],
@@ -1316,6 +1319,13 @@ S_walk(const zhconv__matcher *m, const tnode *node, const char *text, size_t at,
   }
 }
 
+/* May cp be a one-character form? */
+static inline bool
+S_maybe_single(const zhconv__matcher *m, uint32_t cp)
+{
+  return ((m->singles >> (cp % 64)) & 1) && PAIR_TEST(m->pairs, PAIR_BIT(cp, 0, m->pair_log2));
+}
+
 /* The longest form at the start of text[0..len), whose first character is
  * cp, of l bytes, and the next `next`, of next_l bytes (0: none). */
 static size_t
@@ -1335,7 +1345,7 @@ S_match(const zhconv__matcher *m, const char *text, size_t len, uint32_t cp, siz
     if (walk)
       best = S_walk(m, &m->nodes[pair->node], text, at, len, 0, f);
   }
-  if (!best && m->has_singles && PAIR_TEST(m->pairs, PAIR_BIT(cp, 0, m->pair_log2))) {
+  if (!best && S_maybe_single(m, cp)) {
     const tnode *first = S_first_node(m, cp);
     if (first && first->entry != NONE) {
       best = l;
@@ -1382,7 +1392,7 @@ zhconv__matcher_find(const zhconv__matcher *m, const zhconv__words *words, const
       next_n = zhconv__utf8_decode(text + next_at, &next);
     if ((cp >= 0x10000 || ((m->firsts[cp / 64] >> (cp % 64)) & 1)) &&
         ((next_n && PAIR_TEST(m->pairs, PAIR_BIT(cp, next, m->pair_log2))) ||
-         (m->has_singles && PAIR_TEST(m->pairs, PAIR_BIT(cp, 0, m->pair_log2))))) {
+         S_maybe_single(m, cp))) {
       found f;
       size_t k = S_match(m, text + at, len - at, cp, n, next, next_n, &f);
       /* A term that changes the text is not taken where it cuts words. */
@@ -1434,12 +1444,13 @@ typedef struct image_header {
   char magic[16];
   uint32_t byte_order;
   uint32_t pair_log2;
-  uint32_t has_singles;
+  uint32_t reserved;    /* 0 */
   uint32_t npages;
   uint64_t vocab_len;   /* of the compiled vocabulary it was made from */
   uint64_t nentries;    /* that vocabulary's entries */
   uint64_t nnodes, nchildren, targets_len;
   uint64_t pair_nodes_log2;
+  uint64_t singles;     /* the matcher's bits of one-character forms */
   uint64_t body_hash;   /* of everything after the header */
 } image_header;
 
@@ -1465,9 +1476,9 @@ int
 zhconv__matcher_write_image(const zhconv__matcher *m, uint64_t vocab_len, uint64_t nentries,
                             FILE *out)
 {
-  image_header h = {IMAGE_MAGIC, IMAGE_BYTE_ORDER, (uint32_t)m->pair_log2, m->has_singles,
+  image_header h = {IMAGE_MAGIC, IMAGE_BYTE_ORDER, (uint32_t)m->pair_log2, 0,
                     (uint32_t)m->npages, vocab_len, nentries, m->nnodes, m->nchildren,
-                    m->targets_len, (uint64_t)m->pair_nodes_log2, 0};
+                    m->targets_len, (uint64_t)m->pair_nodes_log2, m->singles, 0};
   size_t pair_words = ((size_t)1 << m->pair_log2) / 64;
   const struct {
     const void *data;
@@ -1583,7 +1594,7 @@ zhconv__matcher_open_image(const char *data_dirs, zhconv_variant source_script,
   m->image = map;
   m->image_len = len;
   m->pair_log2 = (int)h->pair_log2;
-  m->has_singles = h->has_singles != 0;
+  m->singles = h->singles;
   m->npages = h->npages;
   m->nnodes = (size_t)h->nnodes;
   m->nchildren = (size_t)h->nchildren;
