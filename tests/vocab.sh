@@ -113,6 +113,12 @@ converts "--to=tw --from=cn" '对内存有要求，用光标点击，对数组�
 converts "--to=cn --from=tw" '登入介面，中文介面，網路視訊會議，雲端伺服器' '登录界面，中文界面，网络视频会议，云服务器' "--to=cn: 登入介面 is a screen, 網路視訊會議 a meeting"
 converts "--to=tw --from=cn" '网络视频会议，阿里云服务器' '網路視訊會議，阿里雲端伺服器' "--to=tw: 网络视频会议 and 云服务器 whole"
 converts "--to=tw --from=cn" '请把程序代码发给我，法律程序' '請把程式碼發給我，法律程序' "--to=tw: 程序代码 is 程式碼, not 程序程式碼"
+# From the review of 2026-11-24: 兆 is 万亿 after a number, not in a name;
+# OpenCC's 并为 (併為, merge into) is 並為 unless something is merged.
+converts "--to=cn --from=tw" '營收達1兆元，李兆元表示，外資買超，買超值商品，再生能源與可再生能源，美國聯準會' \
+  '营收达1万亿元，李兆元表示，外资净买入，买超值商品，可再生能源与可再生能源，美联储' "--to=cn: 1兆元, 外資買超, 再生能源, 美國聯準會; not 李兆元 or 買超值"
+converts "--to=tw --from=cn" '并为此付出代价，两家公司合并为一家，白云盘旋，备份到云盘' \
+  '並為此付出代價，兩家公司合併為一家，白雲盤旋，備份到雲端硬碟' "--to=tw: 并为 is 並為 but 合并为 合併為; 云盘 but not 云盘旋"
 # The Traditional list, opened for Simplified input when a Taiwan phrase
 # first needs it: damaged, it is an error naming it, and nothing is written.
 mkdir -p badwords/words && printf '\377\t\377\n' > badwords/words/hant.txt
