@@ -1165,7 +1165,7 @@ S_matcher_from(form_list *l)
   /* The first characters' nodes, each filled from its run of forms. */
   pending *stack = ok ? malloc(chars * sizeof *stack) : NULL;
   uint32_t nodes = 0, children = 0;
-  size_t pairs = 0, firsts = 0; /* pairs counts each first character too */
+  size_t firsts = 0, pairs = 0; /* first characters; their children */
   ok = ok && stack;
   for (size_t i = 0; ok && i < count;) {
     uint32_t cp;
@@ -1180,7 +1180,7 @@ S_matcher_from(form_list *l)
     uint32_t first = nodes;
     stack[0] = (pending){i, j, len, nodes++};
     S_fill(m, &tp, forms, stack, 1, &nodes, &children);
-    pairs += 1 + m->nodes[first].nchild;
+    pairs += m->nodes[first].nchild;
     firsts++;
     i = j;
   }
@@ -1192,16 +1192,17 @@ S_matcher_from(form_list *l)
   }
   m->nnodes = nodes;
   m->nchildren = children;
-  /* About 16 bits for each pair: few false hits (the table of pairs
+  /* About 16 bits for each pair and first character (a one-character
+   * form is the pair of it and 0): few false hits (the table of pairs
    * answers them), and small enough to stay in the first-level cache,
    * which two filters of 32 bits a pair (pairs, single characters) were
    * not: a third of the search's cache misses (cachegrind). */
   m->pair_log2 = 9;
-  while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 16 * pairs)
+  while (m->pair_log2 < 20 && ((size_t)1 << m->pair_log2) < 16 * (pairs + firsts))
     m->pair_log2++;
   size_t words = ((size_t)1 << m->pair_log2) / 64;
   m->pair_nodes_log2 = 4;
-  while (((size_t)1 << m->pair_nodes_log2) < 2 * (pairs - firsts))
+  while (((size_t)1 << m->pair_nodes_log2) < 2 * pairs)
     m->pair_nodes_log2++;
   m->pair_nodes = zhconv__alloc_zeroed((size_t)1 << m->pair_nodes_log2, sizeof *m->pair_nodes);
   if (!(m->pairs = zhconv__alloc_zeroed(words, sizeof *m->pairs)) || !m->pair_nodes) {
