@@ -6,7 +6,13 @@
  *                               is the one the build exported as text;
  *   dict-manifest --index TXT...  write NAME.idx beside each exported
  *                               NAME.txt: its parsed records, which the
- *                               library maps instead of reading the text. */
+ *                               library maps instead of reading the text;
+ *   dict-manifest --engines DIR DATA_DIRS CONFIG...
+ *                               write DIR/NAME.engine for each NAME.json:
+ *                               the native engine's tables for it, made
+ *                               with the dictionaries and indexes found in
+ *                               DATA_DIRS, which the library maps instead
+ *                               of compiling them. */
 #include <config.h>
 
 #include <inttypes.h>
@@ -16,30 +22,60 @@
 
 #include "zhconv-private.h"
 
+/* Write data (made with status st, err) to path, whole or not at all. */
+static int
+S_write(const char *path, const zhconv__buf *data, int st, const char *err, const char *what)
+{
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = st == ZHCONV_OK ? fopen(tmp, "wb") : NULL;
+  bool ok = f && fwrite(data->data, 1, data->len, f) == data->len;
+  ok = f && (fclose(f) == 0) && ok && rename(tmp, path) == 0;
+  if (!ok) {
+    remove(tmp);
+    fprintf(stderr, "dict-manifest: cannot %s: %s\n", what, st != ZHCONV_OK ? err : "write failed");
+    return 1;
+  }
+  return 0;
+}
+
 static int
 S_write_index(const char *text_path)
 {
   zhconv__buf index = {0};
-  char err[ZHCONV__ERRLEN] = "", path[4096], tmp[4100];
+  char err[ZHCONV__ERRLEN] = "", path[4096], what[4200];
   size_t n = strlen(text_path);
   if (n < 4 || n >= sizeof path || strcmp(text_path + n - 4, ".txt") != 0) {
     fprintf(stderr, "dict-manifest: %s: not a .txt dictionary\n", text_path);
     return 1;
   }
   snprintf(path, sizeof path, "%.*s.idx", (int)(n - 4), text_path);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  snprintf(what, sizeof what, "index %s", text_path);
   int st = zhconv__native_index(text_path, &index, err);
-  FILE *f = st == ZHCONV_OK ? fopen(tmp, "wb") : NULL;
-  bool ok = f && fwrite(index.data, 1, index.len, f) == index.len;
-  ok = f && (fclose(f) == 0) && ok && rename(tmp, path) == 0;
+  int rc = S_write(path, &index, st, err, what);
   zhconv__buf_free(&index);
-  if (!ok) {
-    remove(tmp);
-    fprintf(stderr, "dict-manifest: cannot index %s: %s\n", text_path,
-            st != ZHCONV_OK ? err : "write failed");
+  return rc;
+}
+
+static int
+S_write_engine(const char *dir, const char *data_dirs, const char *config_path)
+{
+  zhconv__buf image = {0};
+  char err[ZHCONV__ERRLEN] = "", path[4096], what[4200];
+  const char *base = strrchr(config_path, '/');
+  base = base ? base + 1 : config_path;
+  size_t n = strlen(base);
+  if (n < 5 || strcmp(base + n - 5, ".json") != 0 ||
+      strlen(dir) + n + 10 >= sizeof path) {
+    fprintf(stderr, "dict-manifest: %s: not a .json configuration\n", config_path);
     return 1;
   }
-  return 0;
+  snprintf(path, sizeof path, "%s/%.*s.engine", dir, (int)(n - 5), base);
+  snprintf(what, sizeof what, "make the engine of %s", config_path);
+  int st = zhconv__native_image(config_path, data_dirs, &image, err);
+  int rc = S_write(path, &image, st, err, what);
+  zhconv__buf_free(&image);
+  return rc;
 }
 
 int
@@ -48,6 +84,12 @@ main(int argc, char **argv)
   if (argc > 1 && strcmp(argv[1], "--index") == 0) {
     for (int i = 2; i < argc; i++)
       if (S_write_index(argv[i]) != 0)
+        return 1;
+    return 0;
+  }
+  if (argc > 3 && strcmp(argv[1], "--engines") == 0) {
+    for (int i = 4; i < argc; i++)
+      if (S_write_engine(argv[2], argv[3], argv[i]) != 0)
         return 1;
     return 0;
   }

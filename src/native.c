@@ -107,6 +107,7 @@ typedef struct ndict {
   size_t nkeychars;
   void *index;               /* the arrays above are in this mapped index */
   size_t index_len;
+  uint64_t index_hash;       /* the index's hash of its body (0: no index) */
   bool regional_phrases;     /* OpenCC's Taiwan phrases (TWPhrases*): see S_cuts */
 } ndict;
 
@@ -136,6 +137,7 @@ typedef struct nmap {
   uint32_t *high;            /* the characters above, ascending */
   uint32_t *high_values;
   size_t nhigh;
+  size_t nblocks;            /* of values, the first all zeros */
 } nmap;
 
 typedef struct ntable {
@@ -154,6 +156,8 @@ struct zhconv__native {
   /* [0] the segmentation, [1..nstages] the conversions, [nstages + 1] the
    * first conversion on runs of unmatched characters */
   ntable *tables;
+  void *image;         /* the tables, tries and masks are in this mapped */
+  size_t image_len;    /* engine image (see S_open_image), or NULL */
   bool key_direct;     /* see the top of the file */
   /* Which of the conversions after the first (bit i - 1: conversion i,
    * 0-based, up to 8 of them) have a key that starts with a character. */
@@ -244,12 +248,15 @@ S_pair(const ndict *d, uint32_t a, uint32_t b)
   return (d->pairs[bit >> 6] >> (bit & 63)) & 1;
 }
 
-/* The (first) value of a key: from its tab to a space, CR or LF. */
+/* The (first) value of a key: from its tab to a space, CR or LF.  (A
+ * record of an index is trusted no further than the text: see
+ * S_index_fits.) */
 static inline const uchar *
 S_value(const ndict *d, nrec r, size_t *len)
 {
-  const uchar *v = (const uchar *)d->text + REC_OFF(r) + REC_LEN(r) + 1, *e = v;
+  size_t at = (size_t)REC_OFF(r) + REC_LEN(r) + 1;
   const uchar *end = (const uchar *)d->text + d->text_len;
+  const uchar *v = at < d->text_len ? (const uchar *)d->text + at : end, *e = v;
   while (e < end && *e != ' ' && *e != '\r' && *e != '\n')
     e++;
   *len = (size_t)(e - v);
@@ -284,7 +291,7 @@ S_group_match(const ndict *d, uint32_t g, bool single, bool longer, uint32_t cp0
       size_t room = (size_t)(end - p), known = l0 + l2;
       for (; lo < stop && REC_CP2(*lo) == cp2; lo++) {
         size_t kl = REC_LEN(*lo);
-        if (kl <= room &&
+        if (kl <= room && (uint64_t)REC_OFF(*lo) + kl <= d->text_len &&
             (kl == known ||
              memcmp(p + known, d->text + REC_OFF(*lo) + known, kl - known) == 0)) {
           *hit = lo;
@@ -938,9 +945,13 @@ S_sort_group(nrec *r, size_t n, int depth)
  * text again: reading STPhrases is most of what opening a Simplified to
  * Traditional chain would cost.  An index counts only when it is not older
  * than the text and was written for a text of its length, in this layout
- * (magic, byte order, sizes), and its own bytes are intact (hash) and in
- * bounds; otherwise the text is read as usual.  (The text itself is then
- * not read at start: its pages are mapped as matches need them.) */
+ * (magic, byte order, sizes), and points nowhere outside the text;
+ * otherwise the text is read as usual.  (The text itself is then not read
+ * at start: its pages are mapped as matches need them.)  The hash of its
+ * body names the index for the engine images made from it (see
+ * S_open_image); it is not checked at start, where hashing every index
+ * cost a fifth of a start's instructions and guarded against nothing the
+ * bounds do not: the build writes an index whole, through a rename. */
 #define INDEX_MAGIC "zhconv-index 2\n"
 #define INDEX_BYTE_ORDER 0x01020304u
 
@@ -952,7 +963,7 @@ typedef struct index_header {
   uint64_t nrecs, pair_words;
   int64_t pair_shift;
   uint64_t nkeychars;
-  uint64_t body_hash;  /* of everything after the header */
+  uint64_t body_hash;  /* of everything after the header: its name */
 } index_header;
 /* Then recs[nrecs] and pairs[pair_words] (64 bits each), starts[ngroups +
  * 1], firsts[ngroups + 1] and keychars[nkeychars] (32 bits each): the
@@ -991,15 +1002,14 @@ S_index_fits(const index_header *h, size_t len, size_t text_len)
       h->byte_order != INDEX_BYTE_ORDER || h->text_len != text_len ||
       h->nrecs >= MAX_GROUPS || h->ngroups > h->nrecs || h->pair_shift < 1 ||
       h->pair_shift > 58 || h->pair_words != (uint64_t)1 << (58 - h->pair_shift) ||
-      h->nkeychars > 0x110000 || len - sizeof *h != S_index_body(h) ||
-      h->body_hash != zhconv__hash64(h + 1, len - sizeof *h))
+      h->nkeychars > 0x110000 || len - sizeof *h != S_index_body(h))
     return false;
   const nrec *recs = (const nrec *)(h + 1);
   const uint32_t *starts = (const uint32_t *)(recs + h->nrecs + h->pair_words);
   const uint32_t *firsts = starts + h->ngroups + 1;
-  for (uint64_t i = 0; i < h->nrecs; i++)
-    if (REC_OFF(recs[i]) + REC_LEN(recs[i]) > text_len)
-      return false;
+  /* (The records are not read here, which would touch most of the index at
+   * every start: a key is compared, and a value read, only within the
+   * text: S_group_match, S_value.) */
   if (starts[0] != 0 || starts[h->ngroups] != h->nrecs)
     return false;
   for (uint32_t g = 0; g < h->ngroups; g++)
@@ -1015,7 +1025,7 @@ S_index_fits(const index_header *h, size_t len, size_t text_len)
 
 /* Use the index of the text dictionary `path`, if it has one that fits:
  * d's arrays then point into it, and d->text_len is the length it was
- * made for.  (Its check hashes every byte: it is mapped populated.) */
+ * made for.  (Its check reads nearly every byte: it is mapped populated.) */
 static bool
 S_load_index(const char *path, ndict *d)
 {
@@ -1035,6 +1045,7 @@ S_load_index(const char *path, ndict *d)
   }
   d->index = m;
   d->index_len = len;
+  d->index_hash = h->body_hash;
   d->recs = (nrec *)(h + 1);
   d->pairs = (uint64_t *)(d->recs + h->nrecs);
   d->starts = (uint32_t *)(d->pairs + h->pair_words);
@@ -1052,6 +1063,7 @@ S_drop_index(ndict *d)
 {
   munmap(d->index, d->index_len);
   d->index = NULL;
+  d->index_hash = 0;
   d->recs = NULL;
   d->pairs = NULL;
   d->starts = d->firsts = NULL;
@@ -1332,6 +1344,7 @@ S_map_build(nmap *m, const uint32_t *cps, size_t n)
     if (!m->idx[cps[low] >> 8])
       m->idx[cps[low] >> 8] = (uint16_t)blocks++;
   m->nhigh = n - low;
+  m->nblocks = blocks;
   m->values = zhconv__alloc_zeroed(blocks * 256, sizeof *m->values);
   m->present = zhconv__alloc_zeroed(0x10000 / 64, sizeof *m->present);
   m->high = malloc((m->nhigh + 1) * sizeof *m->high);
@@ -1455,6 +1468,260 @@ S_build_masks(zhconv__native *e, const zhconv__chain *chain, const size_t *membe
   return st;
 }
 
+/* ---- engine images -------------------------------------------------------
+ *
+ * What the compiling above makes of a configuration (its tables, the lists
+ * they point to, the masks) is the same at every start, and it was most of
+ * one: five tables of a few thousand characters, their blocks zeroed and
+ * filled.  So the build writes it for every installed configuration and
+ * built-in chain (engines/NAME.engine, src/dict-manifest --engines), and a
+ * start maps it instead, when it was made from this very chain (its parts
+ * and dictionaries, by a hash of their names) of these very dictionaries
+ * (each by the hash its index carries: a dictionary read without an index
+ * has none, and then nothing is mapped) and every entry, list and mask in
+ * it points where it may.  Otherwise the tables are compiled as before: an
+ * image makes a start faster, never different.  All of it is 8-byte
+ * words and arrays of them, in the machine's byte order. */
+#define ENGINE_MAGIC "zhconv-engine 1"
+#define ENGINE_BYTE_ORDER 0x01020304u
+
+typedef struct engine_header {
+  char magic[16];
+  uint32_t byte_order;
+  uint32_t ndicts;
+  uint64_t chain_hash;
+  uint64_t nstages;
+  uint64_t ntries;
+  uint32_t key_direct, use_masks;
+} engine_header;
+
+/* Then one of these for each dictionary, in the engine's order, */
+typedef struct engine_dict {
+  uint64_t index_hash;
+  uint64_t nrecs, ngroups;
+} engine_dict;
+
+/* then each table (nstages + 2) and, with use_masks, the masks, each one of
+ * these followed by values[nblocks * 256], present[0x10000 / 64],
+ * high[nhigh] and high_values[nhigh]; then tries[ntries]. */
+typedef struct engine_map {
+  uint16_t idx[BMP_PAGES];
+  uint32_t members[WALK1_MEMBERS];
+  uint32_t nblocks, nhigh;
+  uint32_t ascii_free, empty;
+} engine_map;
+
+/* The chain's parts and dictionaries, as a hash (0 when memory is short). */
+static uint64_t
+S_chain_hash(const zhconv__chain *chain)
+{
+  zhconv__buf b = {0};
+  int st = zhconv__buf_append(&b, chain->segmentation, strlen(chain->segmentation) + 1);
+  for (size_t part = 0; st == ZHCONV_OK && part < chain->parts; part++) {
+    for (size_t i = chain->starts[part]; st == ZHCONV_OK && i < chain->starts[part + 1]; i++) {
+      st = zhconv__buf_append(&b, chain->dicts[i].type, strlen(chain->dicts[i].type) + 1);
+      if (st == ZHCONV_OK)
+        st = zhconv__buf_append(&b, chain->dicts[i].path, strlen(chain->dicts[i].path) + 1);
+    }
+    if (st == ZHCONV_OK)
+      st = zhconv__buf_append(&b, "\n", 1);
+  }
+  uint64_t hash = st == ZHCONV_OK ? zhconv__hash64(b.data, b.len) | 1 : 0;
+  zhconv__buf_free(&b);
+  return hash;
+}
+
+/* The next `size` bytes of an image, or NULL past its end. */
+static const void *
+S_take(const uchar **at, const uchar *end, uint64_t size)
+{
+  if ((uint64_t)(end - *at) < size)
+    return NULL;
+  const void *p = *at;
+  *at += size;
+  return p;
+}
+
+/* Read a map (and, when t is not NULL, its table's fields) from an image. */
+static bool
+S_take_map(const uchar **at, const uchar *end, nmap *m, ntable *t)
+{
+  const engine_map *em = S_take(at, end, sizeof *em);
+  if (!em || em->nblocks == 0 || em->nblocks > BMP_PAGES + 1 || em->nhigh > 0x100000)
+    return false;
+  for (size_t i = 0; i < BMP_PAGES; i++)
+    if (em->idx[i] >= em->nblocks)
+      return false;
+  memcpy(m->idx, em->idx, sizeof m->idx);
+  m->nblocks = em->nblocks;
+  m->nhigh = em->nhigh;
+  m->values = (uint32_t *)S_take(at, end, (uint64_t)em->nblocks * 256 * 4);
+  m->present = (uint64_t *)S_take(at, end, 0x10000 / 8);
+  m->high = (uint32_t *)S_take(at, end, (uint64_t)em->nhigh * 4);
+  m->high_values = (uint32_t *)S_take(at, end, (uint64_t)em->nhigh * 4);
+  if (t) {
+    memcpy(t->members, em->members, sizeof t->members);
+    t->ascii_free = em->ascii_free != 0;
+    t->empty = em->empty != 0;
+  }
+  return m->values && m->present && m->high && m->high_values;
+}
+
+static bool
+S_group_fits(const zhconv__native *e, uint32_t dict, uint32_t group)
+{
+  return dict < e->ndicts && group < e->dicts[dict].ngroups;
+}
+
+/* Does a table's entry point where it may? */
+static bool
+S_entry_fits(const zhconv__native *e, const ntable *t, uint32_t ent)
+{
+  switch (ent & 3) {
+  case 0:
+    return ent == 0;
+  case ENT_INLINE:
+    return true;
+  case ENT_WALK1:
+    return S_group_fits(e, t->members[(ent >> 4) & 7], ent >> 7);
+  default: {
+    size_t head = ent >> 2;
+    if (head >= e->ntries || e->tries[head].dict == 0 ||
+        e->tries[head].dict >= e->ntries - head)
+      return false;
+    for (size_t i = 1; i <= e->tries[head].dict; i++)
+      if (!S_group_fits(e, e->tries[head + i].dict & ~(TRY_SINGLE | TRY_LONGER),
+                        e->tries[head + i].group))
+        return false;
+    return true;
+  }
+  }
+}
+
+/* Do all of a table's entries point where they may?  (Most are 0.) */
+static bool
+S_table_fits(const zhconv__native *e, const ntable *t)
+{
+  const nmap *m = &t->map;
+  for (size_t i = 0; i < m->nblocks * 256; i++)
+    if (m->values[i] && !S_entry_fits(e, t, m->values[i]))
+      return false;
+  for (size_t i = 0; i < m->nhigh; i++)
+    if (!S_entry_fits(e, t, m->high_values[i]))
+      return false;
+  return true;
+}
+
+/* Are all the masks below `limit`? */
+static bool
+S_masks_fit(const nmap *m, uint32_t limit)
+{
+  uint32_t any = 0;
+  for (size_t i = 0; i < m->nblocks * 256; i++)
+    any |= m->values[i];
+  for (size_t i = 0; i < m->nhigh; i++)
+    any |= m->high_values[i];
+  return any < limit;
+}
+
+/* The image for config_path (engines/NAME.engine for NAME.json) in
+ * data_dirs, if there is one made from this chain of e's dictionaries:
+ * e's tables, tries and masks then point into it. */
+static bool
+S_open_image(zhconv__native *e, const char *config_path, const zhconv__chain *chain,
+             const char *data_dirs)
+{
+  uint64_t chain_hash = S_chain_hash(chain);
+  for (size_t i = 0; i < e->ndicts; i++)
+    if (!e->dicts[i].index_hash)
+      return false;
+  const char *base = strrchr(config_path, '/');
+  base = base ? base + 1 : config_path;
+  size_t stem = strlen(base);
+  if (stem > 5 && strcmp(base + stem - 5, ".json") == 0)
+    stem -= 5;
+  char rel[300];
+  if (!chain_hash || !data_dirs || stem > 256)
+    return false;
+  snprintf(rel, sizeof rel, "engines/%.*s.engine", (int)stem, base);
+  char *path = zhconv__datadir_find(data_dirs, rel);
+  struct stat any = {0}; /* the image is known by its contents, not its time */
+  size_t len = 0;
+  void *map = path ? zhconv__map_derived(path, &any, &len) : NULL;
+  free(path);
+  if (!map)
+    return false;
+  const uchar *at = map, *end = at + len;
+  const engine_header *h = S_take(&at, end, sizeof *h);
+  const engine_dict *dicts = h ? S_take(&at, end, (uint64_t)h->ndicts * sizeof *dicts) : NULL;
+  bool fits = dicts && memcmp(h->magic, ENGINE_MAGIC, sizeof ENGINE_MAGIC) == 0 &&
+              h->byte_order == ENGINE_BYTE_ORDER && h->chain_hash == chain_hash &&
+              h->ndicts == e->ndicts && h->nstages == e->nstages && h->ntries < ((size_t)1 << 30) &&
+              h->key_direct <= 1 && h->use_masks <= (e->nstages >= 2 && e->nstages <= 9);
+  for (size_t i = 0; fits && i < e->ndicts; i++)
+    fits = dicts[i].index_hash == e->dicts[i].index_hash &&
+           dicts[i].ngroups == e->dicts[i].ngroups &&
+           dicts[i].nrecs == e->dicts[i].starts[e->dicts[i].ngroups];
+  for (size_t i = 0; fits && i < e->nstages + 2; i++)
+    fits = S_take_map(&at, end, &e->tables[i].map, &e->tables[i]);
+  if (fits && h->use_masks)
+    fits = S_take_map(&at, end, &e->masks, NULL);
+  const ntry *tries = fits ? S_take(&at, end, h->ntries * sizeof *tries) : NULL;
+  fits = tries && at == end;
+  if (fits) {
+    e->tries = (ntry *)tries;
+    e->ntries = (size_t)h->ntries;
+  }
+  for (size_t i = 0; fits && i < e->nstages + 2; i++)
+    fits = S_table_fits(e, &e->tables[i]);
+  if (fits && h->use_masks)
+    fits = S_masks_fit(&e->masks, 1u << (e->nstages - 1));
+  if (!fits) {
+    memset(e->tables, 0, (e->nstages + 2) * sizeof *e->tables);
+    memset(&e->masks, 0, sizeof e->masks);
+    e->tries = NULL;
+    e->ntries = 0;
+    munmap(map, len);
+    return false;
+  }
+  e->image = map;
+  e->image_len = len;
+  e->key_direct = h->key_direct;
+  e->use_masks = h->use_masks;
+  return true;
+}
+
+static int
+S_put(zhconv__buf *out, const void *data, size_t len)
+{
+  return zhconv__buf_append(out, (const char *)data, len);
+}
+
+static int
+S_put_map(zhconv__buf *out, const nmap *m, const ntable *t)
+{
+  engine_map em;
+  memset(&em, 0, sizeof em);
+  memcpy(em.idx, m->idx, sizeof em.idx);
+  if (t) {
+    memcpy(em.members, t->members, sizeof em.members);
+    em.ascii_free = t->ascii_free;
+    em.empty = t->empty;
+  }
+  em.nblocks = (uint32_t)m->nblocks;
+  em.nhigh = (uint32_t)m->nhigh;
+  int st = S_put(out, &em, sizeof em);
+  if (st == ZHCONV_OK)
+    st = S_put(out, m->values, m->nblocks * 256 * 4);
+  if (st == ZHCONV_OK)
+    st = S_put(out, m->present, 0x10000 / 8);
+  if (st == ZHCONV_OK)
+    st = S_put(out, m->high, m->nhigh * 4);
+  if (st == ZHCONV_OK)
+    st = S_put(out, m->high_values, m->nhigh * 4);
+  return st;
+}
+
 void
 zhconv__native_close(zhconv__native *e)
 {
@@ -1463,12 +1730,16 @@ zhconv__native_close(zhconv__native *e)
   for (size_t i = 0; i < e->ndicts; i++)
     S_dict_free(&e->dicts[i]);
   free(e->dicts);
-  if (e->tables)
-    for (size_t i = 0; i < e->nstages + 2; i++)
-      S_map_free(&e->tables[i].map);
+  if (e->image) {
+    munmap(e->image, e->image_len);
+  } else {
+    if (e->tables)
+      for (size_t i = 0; i < e->nstages + 2; i++)
+        S_map_free(&e->tables[i].map);
+    free(e->tries);
+    S_map_free(&e->masks);
+  }
   free(e->tables);
-  free(e->tries);
-  S_map_free(&e->masks);
   zhconv__words_free(e->own_words);
   free(e->words_dirs);
   pthread_mutex_destroy(&e->words_lock);
@@ -1541,9 +1812,41 @@ S_dict_for(zhconv__native *e, const zhconv__dictref *ref, const char *data_dirs,
   return st;
 }
 
-int
-zhconv__native_open(const char *config_path, const char *data_dirs, zhconv__native **engine,
-                    char *err)
+/* Compile the chain's tables (members: the engine's dictionary of each of
+ * the chain's, with room for as many more). */
+static int
+S_compile(zhconv__native *e, const zhconv__chain *chain, size_t *members)
+{
+  int st = ZHCONV_OK;
+  for (size_t part = 0; st == ZHCONV_OK && part < chain->parts; part++)
+    st = S_build_table(e, &e->tables[part], members + chain->starts[part],
+                       chain->starts[part + 1] - chain->starts[part]);
+  if (st != ZHCONV_OK)
+    return st;
+
+  /* The first conversion on unmatched runs: without the segmentation's
+   * dictionaries. */
+  size_t *seg = members, nseg = chain->starts[1], nrun = 0;
+  size_t *first = members + chain->starts[1];
+  size_t nfirst = e->nstages > 0 ? chain->starts[2] - chain->starts[1] : 0;
+  for (size_t i = 0; i < nfirst; i++) {
+    bool in_seg = false;
+    for (size_t j = 0; j < nseg; j++)
+      in_seg |= seg[j] == first[i];
+    if (!in_seg)
+      members[chain->count + nrun++] = first[i];
+  }
+  st = S_build_table(e, &e->tables[e->nstages + 1], members + chain->count, nrun);
+  e->key_direct = nseg == 1 && nfirst >= 1 && first[0] == seg[0];
+  if (st == ZHCONV_OK)
+    st = S_build_masks(e, chain, members);
+  return st;
+}
+
+/* zhconv__native_open, from an image when use_image and there is one. */
+static int
+S_open(const char *config_path, const char *data_dirs, bool use_image,
+       zhconv__native **engine, char *err)
 {
   *engine = NULL;
   zhconv__chain chain;
@@ -1578,28 +1881,8 @@ zhconv__native_open(const char *config_path, const char *data_dirs, zhconv__nati
     st = ZHCONV_ERR_NOMEM;
     goto done;
   }
-  for (size_t part = 0; st == ZHCONV_OK && part < chain.parts; part++)
-    st = S_build_table(e, &e->tables[part], members + chain.starts[part],
-                       chain.starts[part + 1] - chain.starts[part]);
-  if (st != ZHCONV_OK)
-    goto done;
-
-  /* The first conversion on unmatched runs: without the segmentation's
-   * dictionaries. */
-  size_t *seg = members, nseg = chain.starts[1], nrun = 0;
-  size_t *first = members + chain.starts[1];
-  size_t nfirst = e->nstages > 0 ? chain.starts[2] - chain.starts[1] : 0;
-  for (size_t i = 0; i < nfirst; i++) {
-    bool in_seg = false;
-    for (size_t j = 0; j < nseg; j++)
-      in_seg |= seg[j] == first[i];
-    if (!in_seg)
-      members[chain.count + nrun++] = first[i];
-  }
-  st = S_build_table(e, &e->tables[e->nstages + 1], members + chain.count, nrun);
-  e->key_direct = nseg == 1 && nfirst >= 1 && first[0] == seg[0];
-  if (st == ZHCONV_OK)
-    st = S_build_masks(e, &chain, members);
+  if (!use_image || !S_open_image(e, config_path, &chain, data_dirs))
+    st = S_compile(e, &chain, members);
 
 done:
   free(members);
@@ -1610,6 +1893,65 @@ done:
   }
   *engine = e;
   return ZHCONV_OK;
+}
+
+int
+zhconv__native_open(const char *config_path, const char *data_dirs, zhconv__native **engine,
+                    char *err)
+{
+  return S_open(config_path, data_dirs, true, engine, err);
+}
+
+bool
+zhconv__native_from_image(const zhconv__native *e)
+{
+  return e->image != NULL;
+}
+
+int
+zhconv__native_image(const char *config_path, const char *data_dirs, zhconv__buf *out,
+                     char *err)
+{
+  zhconv__native *e = NULL;
+  zhconv__chain chain;
+  int st = zhconv__config_chain(config_path, &chain, err);
+  if (st != ZHCONV_OK)
+    return st;
+  st = S_open(config_path, data_dirs, false, &e, err);
+  engine_header h;
+  memset(&h, 0, sizeof h);
+  memcpy(h.magic, ENGINE_MAGIC, sizeof ENGINE_MAGIC);
+  h.byte_order = ENGINE_BYTE_ORDER;
+  if (st == ZHCONV_OK && !(h.chain_hash = S_chain_hash(&chain)))
+    st = ZHCONV_ERR_NOMEM;
+  for (size_t i = 0; st == ZHCONV_OK && i < e->ndicts; i++)
+    if (!e->dicts[i].index_hash) {
+      zhconv__errorf(err, "the dictionary %s has no index", e->dicts[i].ref);
+      st = ZHCONV_ERR_CONFIG;
+    }
+  out->len = 0;
+  if (st == ZHCONV_OK) {
+    h.ndicts = (uint32_t)e->ndicts;
+    h.nstages = e->nstages;
+    h.ntries = e->ntries;
+    h.key_direct = e->key_direct;
+    h.use_masks = e->use_masks;
+    st = S_put(out, &h, sizeof h);
+  }
+  for (size_t i = 0; st == ZHCONV_OK && i < e->ndicts; i++) {
+    const ndict *d = &e->dicts[i];
+    engine_dict ed = {d->index_hash, d->starts[d->ngroups], d->ngroups};
+    st = S_put(out, &ed, sizeof ed);
+  }
+  for (size_t i = 0; st == ZHCONV_OK && i < e->nstages + 2; i++)
+    st = S_put_map(out, &e->tables[i].map, &e->tables[i]);
+  if (st == ZHCONV_OK && e->use_masks)
+    st = S_put_map(out, &e->masks, NULL);
+  if (st == ZHCONV_OK)
+    st = S_put(out, e->tries, e->ntries * sizeof *e->tries);
+  zhconv__native_close(e);
+  zhconv__config_chain_free(&chain);
+  return st;
 }
 
 /* Add the characters of d's keys to ks: listed in the index when there is

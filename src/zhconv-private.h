@@ -254,6 +254,15 @@ int zhconv__native_check_words(zhconv__native *engine, const zhconv__words *sour
 /* Why a conversion failed, when the engine knows more than the status: the
  * word list it opened on first need could not be read.  NULL otherwise. */
 const char *zhconv__native_error(const zhconv__native *engine);
+/* The engine image of a configuration, to be written to
+ * engines/NAME.engine for NAME.json (replacing out's contents): opening
+ * maps its tables instead of compiling them (see native.c).  Every
+ * dictionary must have its index.  Used by the build (src/dict-manifest
+ * --engines). */
+int zhconv__native_image(const char *config_path, const char *data_dirs, zhconv__buf *out,
+                         char *err);
+/* Did the engine come from its image? */
+bool zhconv__native_from_image(const zhconv__native *engine);
 /* The index of the text dictionary NAME.txt, to be written to NAME.idx
  * (replacing out's contents): opening maps it instead of reading the text
  * (see native.c).  Used by the build (src/dict-manifest --index). */
@@ -490,7 +499,8 @@ typedef struct zhconv__side {
   zhconv__engine *engine;
   zhconv__matcher *matcher;     /* NULL without terms */
   zhconv__words *words;         /* NULL: terms are taken wherever they match */
-  zhconv__keyset keys;
+  zhconv__keyset keys;          /* see zhconv__side_keys */
+  atomic_bool keys_ready;
   atomic_bool opened;
   int status;                   /* of opening */
   char error[ZHCONV__ERRLEN];
@@ -536,6 +546,11 @@ void zhconv__set_chunk(zhconv *z, size_t chunk);
 /* The side that converts input from `source`, opened if it was not yet:
  * ZHCONV_OK, or the error of opening it (its message in side->error). */
 int zhconv__side_open(const zhconv *z, zhconv_variant source, const zhconv__side **side);
+/* An open side's key characters, gathered if they were not yet (a stream
+ * needs them only to cut a long input).  Cannot fail: a side whose
+ * gathering could (libopencc's engine reads its dictionaries for them)
+ * gathered them when it opened. */
+const zhconv__keyset *zhconv__side_keys(const zhconv *z, const zhconv__side *side);
 /* The converter's vocabulary (NULL: none), loaded now if it was deferred;
  * on failure the message goes to err (unless NULL). */
 int zhconv__converter_vocab(const zhconv *z, const zhconv__vocab **vocab, char *err);

@@ -881,20 +881,21 @@ test_indexes(void)
   STR_EQ(result, "中B人", "an index older than its text is not");
   free(result);
 
-  /* Damaged indexes are not used. */
+  /* Damaged indexes: not used, or harmless. */
   S_set_mtime(dict, now - 10);
   size_t len;
   char *bytes = S_read_path(idx, &len);
-  const char *damage[] = {"with one byte changed", "cut short",
-                          "of a different length"};
+  const char *damage[] = {"with a record past the end of its text (used: the record matches "
+                          "nothing)",
+                          "cut short (not used)", "of a different length (not used)"};
   for (int k = 0; bytes && k < 3; k++) {
     FILE *f = fopen(idx, "wb");
     if (!f)
       break;
-    if (k == 0) {
-      bytes[len - 20] ^= 1;
+    if (k == 0) { /* the last byte of the first record's offset (72: the header) */
+      bytes[72 + 3] ^= 0x40;
       fwrite(bytes, 1, len, f);
-      bytes[len - 20] ^= 1;
+      bytes[72 + 3] ^= 0x40;
     } else {
       fwrite(bytes, 1, k == 1 ? len - 8 : len, f);
       if (k == 2)
@@ -903,7 +904,7 @@ test_indexes(void)
     fclose(f);
     S_set_mtime(idx, now);
     result = S_convert_with(cfg, text);
-    STR_EQ(result, "中B人", "an index %s is not used", damage[k]);
+    STR_EQ(result, "中B人", "an index %s", damage[k]);
     free(result);
   }
   free(bytes);
@@ -1001,6 +1002,122 @@ test_threads_and_calls(void)
   zhconv__native_close(e);
 }
 
+/* A configuration's engine image: what a start maps instead of compiling
+ * the tables, used only when it fits.  name: an installed configuration. */
+static void
+test_engine_images(const char *name)
+{
+  static const char sample[] = "汉字的软件和数据。台湾的軟體與資料，香港的電腦程式。𠮷野家";
+  char err[ZHCONV__ERRLEN] = "", rel[300], dir[4096], dirs[8192], path[4500];
+  size_t n_images = 0, n_mapped = 0, n_same = 0;
+  for (size_t c = 0; c < S_nconfigs; c++) {
+    const char *base = S_base(S_configs[c]);
+    snprintf(rel, sizeof rel, "engines/%.*s.engine", (int)(strlen(base) - 5), base);
+    char *image_path = zhconv__datadir_find(S_data_dirs, rel);
+    if (!image_path)
+      continue;
+    n_images++;
+    zhconv__native *e = NULL;
+    if (zhconv__native_open(S_configs[c], S_data_dirs, &e, err) == ZHCONV_OK &&
+        zhconv__native_from_image(e))
+      n_mapped++;
+    zhconv__native_close(e);
+    size_t len;
+    char *bytes = S_read_path(image_path, &len);
+    zhconv__buf made = {0};
+    if (bytes && zhconv__native_image(S_configs[c], S_data_dirs, &made, err) == ZHCONV_OK &&
+        made.len == len && memcmp(made.data, bytes, len) == 0)
+      n_same++;
+    zhconv__buf_free(&made);
+    free(bytes);
+    free(image_path);
+  }
+  OK(n_images == S_nconfigs, "every configuration has an engine image (%zu of %zu)", n_images,
+     S_nconfigs);
+  OK(n_mapped == n_images, "each one opens from its image (%zu)", n_mapped);
+  OK(n_same == n_images, "each image is what compiling the tables makes now (%zu)", n_same);
+
+  /* Damaged or foreign images, in a data directory searched first. */
+  char *cfg = zhconv__config_find(name), *good_path;
+  snprintf(rel, sizeof rel, "engines/%s.engine", name);
+  good_path = zhconv__datadir_find(S_data_dirs, rel);
+  size_t len;
+  char *good = good_path ? S_read_path(good_path, &len) : NULL;
+  if (!OK(cfg && good && len > 4096, "%s and its image", name)) {
+    free(cfg);
+    free(good_path);
+    free(good);
+    return;
+  }
+  snprintf(dir, sizeof dir, "%s/native-engines", S_tmpdir);
+  snprintf(path, sizeof path, "%s/engines", dir);
+  mkdir(dir, 0777);
+  mkdir(path, 0777);
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  snprintf(dirs, sizeof dirs, "%s:%s", dir, S_data_dirs);
+  const char *saved_dirs = S_data_dirs;
+  char *want = S_convert_with(cfg, sample);
+
+  /* The first table's first entry that points at a group of a dictionary
+   * (low bits 3), made to point at a list past the end of the lists: after
+   * the header (56 bytes), the dictionaries (24 bytes each, their count at
+   * byte 20) and the first table's fields (560 bytes). */
+  uint32_t ndicts;
+  memcpy(&ndicts, good + 20, 4);
+  size_t values = 56 + (size_t)ndicts * 24 + 560, at = 0;
+  for (size_t i = values; i + 4 <= len && i < values + 300 * 1024 && !at; i += 4) {
+    uint32_t v;
+    memcpy(&v, good + i, 4);
+    if ((v & 3) == 3)
+      at = i;
+  }
+  OK(at != 0, "%s's image has an entry for one dictionary's group", name);
+  const char *what[] = {"whole", "with an entry pointing past the lists", "cut short",
+                        "one byte longer", "of another configuration"};
+  for (int k = 0; k < 5; k++) {
+    char *bytes = malloc(len + 1);
+    size_t blen = len;
+    memcpy(bytes, good, len);
+    if (k == 1) {
+      uint32_t bad = 2u | 0x3FFFFFFFu << 2;
+      memcpy(bytes + at, &bad, 4);
+    } else if (k == 2) {
+      blen = len - 8;
+    } else if (k == 3) {
+      bytes[blen++] = 0;
+    }
+    FILE *f = fopen(path, "wb");
+    bool written = f && fwrite(bytes, 1, blen, f) == blen;
+    written = f && fclose(f) == 0 && written;
+    free(bytes);
+    if (k == 4) { /* another configuration's image under this one's name */
+      snprintf(rel, sizeof rel, "engines/%s.engine", strcmp(name, "t2s") ? "t2s" : "s2t");
+      char *other = zhconv__datadir_find(saved_dirs, rel);
+      char *obytes = other ? S_read_path(other, &blen) : NULL;
+      f = obytes ? fopen(path, "wb") : NULL;
+      written = f && fwrite(obytes, 1, blen, f) == blen;
+      written = f && fclose(f) == 0 && written;
+      free(other);
+      free(obytes);
+    }
+    zhconv__native *e = NULL;
+    S_data_dirs = dirs;
+    bool mapped = written && zhconv__native_open(cfg, dirs, &e, err) == ZHCONV_OK &&
+                  zhconv__native_from_image(e);
+    char *got = S_convert_with(cfg, sample);
+    S_data_dirs = saved_dirs;
+    zhconv__native_close(e);
+    OK(written && mapped == (k == 0), "an image %s is %s", what[k], k == 0 ? "used" : "not used");
+    STR_EQ(got, want, "and %s converts the same", name);
+    free(got);
+  }
+  remove(path);
+  free(want);
+  free(cfg);
+  free(good_path);
+  free(good);
+}
+
 int
 main(void)
 {
@@ -1024,6 +1141,7 @@ main(void)
   test_text_dicts(seed);
   test_refusals();
   test_indexes();
+  test_engine_images("s2twp");
   test_threads_and_calls();
   S_strs_free(&S_all);
   S_free_list(S_configs, S_nconfigs);
