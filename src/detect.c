@@ -15,18 +15,27 @@
 #define LIMIT 0x30000
 
 struct zhconv__detector {
-  uint8_t script[LIMIT]; /* 0: no evidence, 1: Simplified, 2: Traditional */
+  /* A bit per character that STCharacters ([0]) or TSCharacters ([1])
+   * changes; a character with both bits set counts for neither. */
+  uint64_t changes[2][LIMIT / 64];
 };
 
-/* Mark the keys of "key<TAB>value ..." lines whose first value differs. */
+static inline bool
+S_has(const uint64_t *bits, uint32_t cp)
+{
+  return (bits[cp >> 6] >> (cp & 63)) & 1;
+}
+
+/* Set the bits of the one-character keys of "key<TAB>value ..." lines
+ * whose first value differs. */
 static int
-S_load(zhconv__detector *d, const char *data_dirs, const char *name, uint8_t mark, char *err)
+S_load(uint64_t *bits, const char *data_dirs, const char *name, char *err)
 {
   char *path = zhconv__datadir_find(data_dirs, name);
   zhconv__buf text = {0};
   int st = path ? zhconv__read_file(path, &text) : ZHCONV_ERR_IO;
-  if (st == ZHCONV_OK)
-    st = zhconv__buf_append(&text, "", 1);
+  if (st == ZHCONV_OK) /* (a character cut off at the end decodes into these) */
+    st = zhconv__buf_append(&text, "\0\0\0\0", 4);
   if (st != ZHCONV_OK) {
     if (st != ZHCONV_ERR_NOMEM)
       zhconv__errorf(err, _("cannot read %s from the data directory"), name);
@@ -34,21 +43,22 @@ S_load(zhconv__detector *d, const char *data_dirs, const char *name, uint8_t mar
     zhconv__buf_free(&text);
     return st;
   }
-  for (char *line = text.data; *line;) {
-    char *end = strchr(line, '\n');
-    if (!end)
-      end = line + strlen(line);
-    char *tab = memchr(line, '\t', (size_t)(end - line));
-    if (tab && tab > line) {
-      char *value = tab + 1;
-      size_t vlen = strcspn(value, " \n");
-      size_t klen = (size_t)(tab - line);
-      uint32_t cp;
-      if (zhconv__utf8_decode(line, &cp) == klen && cp < LIMIT &&
-          (vlen != klen || memcmp(value, line, klen) != 0))
-        d->script[cp] = d->script[cp] && d->script[cp] != mark ? 0 : mark;
+  /* (One pass, by hand: the library's string functions, a few calls a
+   * line, made this a tenth of a start.) */
+  const char *p = text.data, *end = text.data + text.len - 4;
+  while (p < end) {
+    uint32_t cp;
+    size_t kl = *p == '\n' ? 0 : zhconv__utf8_decode(p, &cp);
+    if (kl > 0 && p[kl] == '\t' && cp < LIMIT) {
+      const char *v = p + kl + 1, *ve = v;
+      while (*ve && *ve != ' ' && *ve != '\n')
+        ve++;
+      if ((size_t)(ve - v) != kl || memcmp(v, p, kl) != 0)
+        bits[cp >> 6] |= (uint64_t)1 << (cp & 63);
+      p = ve;
     }
-    line = *end ? end + 1 : end;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    p = nl ? nl + 1 : end;
   }
   free(path);
   zhconv__buf_free(&text);
@@ -61,9 +71,9 @@ zhconv__detector_new(const char *data_dirs, zhconv__detector **detector, char *e
   zhconv__detector *d = zhconv__alloc_zeroed(1, sizeof *d);
   if (!d)
     return ZHCONV_ERR_NOMEM;
-  int st = S_load(d, data_dirs, "opencc/STCharacters.txt", 1, err);
+  int st = S_load(d->changes[0], data_dirs, "opencc/STCharacters.txt", err);
   if (st == ZHCONV_OK)
-    st = S_load(d, data_dirs, "opencc/TSCharacters.txt", 2, err);
+    st = S_load(d->changes[1], data_dirs, "opencc/TSCharacters.txt", err);
   if (st != ZHCONV_OK) {
     free(d);
     return st;
@@ -98,8 +108,9 @@ zhconv__detect_counts(const zhconv__detector *d, const char *text, size_t len, s
     uint32_t cp;
     i += zhconv__utf8_decode(text + i, &cp);
     if (cp < LIMIT) {
-      simplified += d->script[cp] == 1;
-      traditional += d->script[cp] == 2;
+      bool s = S_has(d->changes[0], cp), t = S_has(d->changes[1], cp);
+      simplified += s && !t;
+      traditional += t && !s;
     }
   }
   counts[0] = simplified;
