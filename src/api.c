@@ -326,43 +326,75 @@ S_open_matcher(const zhconv *z, zhconv__side *side)
   return st;
 }
 
+/* Gather a side's key characters: its chain's, its terms', and those of
+ * the words terms may not start inside (so that a piece is never cut
+ * inside one).  config_path: the chain's file. */
+static int
+S_gather_keys(const zhconv *z, zhconv__side *side, const char *config_path)
+{
+  int st = zhconv__keyset_init(&side->keys);
+  if (st == ZHCONV_OK && side->engine)
+    st = zhconv__engine_add_keychars(side->engine, config_path, z->data_dirs, &side->keys,
+                                     side->error);
+  if (st == ZHCONV_OK && side->matcher)
+    zhconv__matcher_add_keychars(side->matcher, &side->keys);
+  if (st == ZHCONV_OK && side->words)
+    zhconv__words_add_keychars(side->words, &side->keys);
+  return st;
+}
+
 /* Open a side: its chain (an OpenCC configuration or one of zhconv's), its
- * vocabulary matcher, and the key characters of both. */
+ * vocabulary matcher and word list.  Their key characters are gathered on
+ * first need (zhconv__side_keys; they were a tenth of a start, and most
+ * inputs are too short to need them), except for libopencc's engine,
+ * whose gathering reads its dictionaries and may fail: then now, so that
+ * the failure does not depend on the input's length. */
 static int
 S_open_side(const zhconv *z, zhconv__side *side)
 {
   char *err = side->error;
-  int st = zhconv__keyset_init(&side->keys);
-  if (st != ZHCONV_OK || !side->chain)
-    return st;
+  if (!side->chain)
+    return ZHCONV_OK;
   const char *name = side->chain;
   char *path = S_chain_path(name, z->data_dirs);
   if (!path) {
     zhconv__errorf(err, _("OpenCC configuration '%s' not found"), name);
     return ZHCONV_ERR_CONFIG;
   }
-  st = zhconv__engine_open(path, z->data_dirs, z->engine_kind, &side->engine, err);
-  if (st == ZHCONV_OK)
-    st = zhconv__engine_add_keychars(side->engine, path, z->data_dirs, &side->keys, err);
-  free(path);
+  int st = zhconv__engine_open(path, z->data_dirs, z->engine_kind, &side->engine, err);
   if (st == ZHCONV_OK && z->to != ZHCONV_AUTO)
     st = S_open_matcher(z, side);
-  if (st == ZHCONV_OK && side->matcher)
-    zhconv__matcher_add_keychars(side->matcher, &side->keys);
-  /* The words that terms may not start inside: their characters are key
-   * characters too, so that a piece is never cut inside one. */
   if (st == ZHCONV_OK && (side->matcher || z->check_words))
     st = zhconv__words_open(z->data_dirs, S_script(side->source), &side->words, err);
-  if (st == ZHCONV_OK && side->words)
-    zhconv__words_add_keychars(side->words, &side->keys);
-  /* ... and OpenCC's Taiwan phrases may not cut Traditional words either
-   * (with vocabulary only: --no-vocab is OpenCC's behaviour). */
+  /* OpenCC's Taiwan phrases may not cut Traditional words (with vocabulary
+   * only: --no-vocab is OpenCC's behaviour). */
   if (st == ZHCONV_OK && z->check_words)
     st = zhconv__engine_check_words(side->engine, side->words,
                                     S_script(side->source) == ZHCONV_HANT, z->data_dirs);
+  if (st == ZHCONV_OK && !zhconv__engine_is_native(side->engine)) {
+    st = S_gather_keys(z, side, path);
+    atomic_store_explicit(&side->keys_ready, true, memory_order_release);
+  }
+  free(path);
   if (st == ZHCONV_ERR_NOMEM && !err[0])
     zhconv__errorf(err, "%s", zhconv_strerror(st));
   return st;
+}
+
+const zhconv__keyset *
+zhconv__side_keys(const zhconv *z, const zhconv__side *side)
+{
+  zhconv__side *me = (zhconv__side *)side; /* filled in once, under the lock */
+  if (!atomic_load_explicit(&me->keys_ready, memory_order_acquire)) {
+    pthread_mutex_lock((pthread_mutex_t *)&z->open_lock);
+    if (!atomic_load_explicit(&me->keys_ready, memory_order_relaxed)) {
+      if (S_gather_keys(z, me, NULL) != ZHCONV_OK)
+        me->keys.lines_only = true; /* no memory for the set: cut at line ends */
+      atomic_store_explicit(&me->keys_ready, true, memory_order_release);
+    }
+    pthread_mutex_unlock((pthread_mutex_t *)&z->open_lock);
+  }
+  return &side->keys;
 }
 
 int

@@ -620,8 +620,8 @@ S_advance(zhconv_stream *s)
     zhconv__errorf(s->error, "%s", side->error);
     return S_fail(s, st, 0);
   }
-  size_t cut = zhconv__keyset_safe_prefix(&side->keys, s->in.data, s->no_cut_before,
-                                          s->valid);
+  size_t cut = zhconv__keyset_safe_prefix(zhconv__side_keys(s->z, side), s->in.data,
+                                          s->no_cut_before, s->valid);
   if (cut == 0) {
     s->no_cut_before = s->valid;
     if (s->valid < HOLD_LIMIT)

@@ -284,8 +284,11 @@ test_cutting(void)
        * taken as a safe place, and cutting must break some phrase. */
       uint64_t *saved[2];
       for (int i = 0; i < 2; i++) {
-        saved[i] = z->sides[i].keys.bits;
-        z->sides[i].keys.bits = calloc(0x110000 / 64, sizeof(uint64_t));
+        zhconv__side *side = &z->sides[i];
+        if (!atomic_load(&side->keys_ready)) /* (gathered on first need) */
+          zhconv__side_keys(z, side);
+        saved[i] = side->keys.bits;
+        side->keys.bits = calloc(0x110000 / 64, sizeof(uint64_t));
       }
       size_t n3;
       char *broken = S_fed_in_pieces(z, text, len, &n3);
