@@ -248,10 +248,53 @@ S_explain(void *user, const zhconv_change *c)
           (int)c->from_len, c->from, (int)c->to_len, c->to, c->file, c->file_line);
 }
 
-/* Convert everything readable from in_fd into out_fd. */
+/* Where converted output goes: a descriptor; or, when it is held back
+ * until its input has converted (--invalid=reject onto standard output),
+ * memory up to HOLD_IN_MEMORY, then a temporary file made only then
+ * (making one cost a one-line conversion a twentieth of its time). */
+#define HOLD_IN_MEMORY ((size_t)1 << 20)
+
+typedef struct sink {
+  int fd;            /* held: the temporary file, once made (else -1) */
+  const char *name;  /* for messages */
+  bool held;
+  char *mem;         /* held output not in the file */
+  size_t len;
+} sink;
+
 static bool
-S_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
-       const char *out_name)
+S_sink_write(const cli_context *ctx, sink *k, const char *p, size_t n)
+{
+  if (k->held && k->fd < 0) {
+    if (!k->mem && !(k->mem = malloc(HOLD_IN_MEMORY))) {
+      cli_error(ctx, "%s", zhconv_strerror(ZHCONV_ERR_NOMEM));
+      return false;
+    }
+    if (n <= HOLD_IN_MEMORY - k->len) {
+      memcpy(k->mem + k->len, p, n);
+      k->len += n;
+      return true;
+    }
+    if ((k->fd = S_make_temp(NULL)) < 0) {
+      cli_error(ctx, _("cannot create a temporary file: %s"), strerror(errno));
+      return false;
+    }
+    if (!cli_write_all(k->fd, k->mem, k->len)) {
+      cli_error(ctx, "%s: %s", k->name, strerror(errno));
+      return false;
+    }
+    k->len = 0;
+  }
+  if (!cli_write_all(k->fd, p, n)) {
+    cli_error(ctx, "%s: %s", k->name, strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+/* Convert everything readable from in_fd into dest. */
+static bool
+S_pump(const cli_context *ctx, int in_fd, const char *in_name, sink *dest)
 {
   size_t size = ctx->buffer_size;
   char *ibuf = malloc(size), *obuf = malloc(size);
@@ -262,7 +305,7 @@ S_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
     goto done;
   }
   write_behind wb;
-  S_write_behind_init(&wb, out_fd);
+  S_write_behind_init(&wb, dest->fd);
   explain_context ec = {in_name, ctx};
   if (ctx->explain)
     zhconv_stream_on_change(s, S_explain, &ec);
@@ -285,10 +328,8 @@ S_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
     do {
       zhconv_outbuf out = {obuf, size, 0};
       st = zhconv_stream_convert(s, &out, &in, directive);
-      if (out.pos && !cli_write_all(out_fd, obuf, out.pos)) {
-        cli_error(ctx, "%s: %s", out_name, strerror(errno));
+      if (out.pos && !S_sink_write(ctx, dest, obuf, out.pos))
         goto done;
-      }
       S_wrote(&wb, out.pos);
       if (st < 0) {
         const char *why = zhconv_stream_error(s, NULL);
@@ -307,24 +348,47 @@ done:
   return ok;
 }
 
+/* Convert into a descriptor. */
+static bool
+S_pump_to_fd(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
+             const char *out_name)
+{
+  sink dest = {out_fd, out_name, false, NULL, 0};
+  return S_pump(ctx, in_fd, in_name, &dest);
+}
+
 bool
 cli_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
          const char *out_name)
 {
-  return S_pump(ctx, in_fd, in_name, out_fd, out_name);
+  return S_pump_to_fd(ctx, in_fd, in_name, out_fd, out_name);
 }
 
-/* Copy a finished temporary file to out_fd. */
 static bool
-S_copy_out(const cli_context *ctx, int fd, int out_fd, const char *out_name)
+S_write_out(const cli_context *ctx, int out_fd, const char *out_name, const char *p, size_t n)
 {
+  if (cli_write_all(out_fd, p, n))
+    return true;
+  if (out_fd == STDOUT_FILENO)
+    cli_error(ctx, _("write error: %s"), strerror(errno));
+  else
+    cli_error(ctx, "%s: %s", out_name, strerror(errno));
+  return false;
+}
+
+/* Write held output, finished, to out_fd. */
+static bool
+S_release(const cli_context *ctx, const sink *held, int out_fd, const char *out_name)
+{
+  if (held->fd < 0)
+    return S_write_out(ctx, out_fd, out_name, held->mem, held->len);
   char buf[65536];
-  if (lseek(fd, 0, SEEK_SET) < 0) {
+  if (lseek(held->fd, 0, SEEK_SET) < 0) {
     cli_error(ctx, "%s", strerror(errno));
     return false;
   }
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
+    ssize_t n = read(held->fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
@@ -333,13 +397,8 @@ S_copy_out(const cli_context *ctx, int fd, int out_fd, const char *out_name)
     }
     if (n == 0)
       return true;
-    if (!cli_write_all(out_fd, buf, (size_t)n)) {
-      if (out_fd == STDOUT_FILENO)
-        cli_error(ctx, _("write error: %s"), strerror(errno));
-      else
-        cli_error(ctx, "%s: %s", out_name, strerror(errno));
+    if (!S_write_out(ctx, out_fd, out_name, buf, (size_t)n))
       return false;
-    }
   }
 }
 
@@ -360,7 +419,7 @@ S_file_end(int out_fd)
 /* Convert one input onto a descriptor that cannot be replaced atomically
  * (standard output, a device), holding the output back if asked: written
  * directly into a regular file and cut off again if the input fails,
- * otherwise kept in a temporary file until the input has converted. */
+ * otherwise kept (see sink) until the input has converted. */
 static bool
 S_convert_to_fd(const cli_context *ctx, const char *path, int out_fd, const char *out_name)
 {
@@ -370,19 +429,15 @@ S_convert_to_fd(const cli_context *ctx, const char *path, int out_fd, const char
   bool ok;
   off_t start = ctx->hold_output ? S_file_end(out_fd) : -1;
   if (!ctx->hold_output || start >= 0) {
-    ok = S_pump(ctx, in_fd, path, out_fd, out_name);
+    ok = S_pump_to_fd(ctx, in_fd, path, out_fd, out_name);
     if (!ok && start >= 0 && (ftruncate(out_fd, start) != 0 || lseek(out_fd, start, SEEK_SET) < 0))
       cli_error(ctx, "%s: %s", out_name, strerror(errno));
   } else {
-    int tmp = S_make_temp(NULL);
-    if (tmp < 0) {
-      cli_error(ctx, _("cannot create a temporary file: %s"), strerror(errno));
-      ok = false;
-    } else {
-      ok = S_pump(ctx, in_fd, path, tmp, _("temporary file")) &&
-           S_copy_out(ctx, tmp, out_fd, out_name);
-      close(tmp);
-    }
+    sink held = {-1, _("temporary file"), true, NULL, 0};
+    ok = S_pump(ctx, in_fd, path, &held) && S_release(ctx, &held, out_fd, out_name);
+    free(held.mem);
+    if (held.fd >= 0)
+      close(held.fd);
   }
   S_close_input(in_fd);
   return ok;
@@ -412,7 +467,7 @@ cli_convert_in_place(const cli_context *ctx, const char *path)
     S_close_input(in_fd);
     return false;
   }
-  bool ok = S_pump(ctx, in_fd, path, out_fd, path);
+  bool ok = S_pump_to_fd(ctx, in_fd, path, out_fd, path);
   S_close_input(in_fd);
   if (ok && fchmod(out_fd, st.st_mode & 07777) != 0) {
     cli_error(ctx, "%s: %s", path, strerror(errno));
@@ -470,7 +525,7 @@ cli_convert_to_file(const cli_context *ctx, char *const *paths, int count,
       ok = false;
       continue;
     }
-    ok = S_pump(ctx, in_fd, paths[i], out_fd, out_path) && ok;
+    ok = S_pump_to_fd(ctx, in_fd, paths[i], out_fd, out_path) && ok;
     S_close_input(in_fd);
   }
   /* An existing file keeps its mode; a new one gets the usual mode for a

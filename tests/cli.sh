@@ -152,6 +152,22 @@ zhconv --to=hans -i bad2.txt 2> err.txt; st=$?
 same_file bad2.txt bad.txt "-i on invalid UTF-8 leaves the file untouched"
 [ -z "$(ls -A | grep zhconv-)" ]; ok $? "no temporary file is left behind"
 
+# Output held back onto a pipe: in memory, beyond 1 MiB in a temporary file.
+mkdir -p held
+yes '漢字漢字漢字漢字漢字漢字漢字漢字' | head -n 40000 > held.txt   # 1.9 MB
+yes '汉字汉字汉字汉字汉字汉字汉字汉字' | head -n 40000 > held.want
+for input in a.txt held.txt; do
+  { TMPDIR="$TMP/held" zhconv --to=hans $input; echo $? > st.txt; } | cat > out.txt
+  if [ $input = a.txt ]; then printf '汉' > want.txt; else cp held.want want.txt; fi
+  [ "$(cat st.txt)" -eq 0 ] && cmp -s out.txt want.txt && [ -z "$(ls -A held)" ]
+  ok $? "held output onto a pipe ($(wc -c < $input) bytes): all of it, no temporary file left"
+  { cat $input; printf '\200\n'; } > held-bad.txt
+  { TMPDIR="$TMP/held" zhconv --to=hans held-bad.txt 2> err.txt; echo $? > st.txt; } | cat > out.txt
+  [ "$(cat st.txt)" -eq 1 ] && [ ! -s out.txt ] && grep -q 'held-bad.txt: invalid UTF-8' err.txt &&
+    [ -z "$(ls -A held)" ]
+  ok $? "held output onto a pipe, invalid at the end ($(wc -c < held-bad.txt) bytes): nothing written"
+done
+
 # ---- quiet, SIGPIPE ---------------------------------------------------------------
 zhconv -q --to=hans missing.txt 2> err.txt; st=$?
 [ $st -eq 1 ] && [ ! -s err.txt ]; ok $? "-q: no message, exit status still 1"

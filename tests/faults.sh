@@ -95,8 +95,11 @@ if [ -n "$small_mount" ]; then
   printf 'old\n' > old.want
   [ $st -eq 1 ]; ok $? "full disk, -o EXISTING: exit 1 (got $st)"
   same_file small/old.txt old.want "full disk, -o EXISTING: the file is as it was"
-  # Held output: in a temporary file when standard output is a pipe, ...
-  { TMPDIR="$TMP/small" zhconv --to=hant big.txt 2> err.txt; echo $? > st.txt; } | cat > out.txt
+  # Held output: beyond 1 MiB in a temporary file when standard output is
+  # a pipe, ...
+  for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 \
+           31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48; do cat big.txt; done > huge.txt
+  { TMPDIR="$TMP/small" zhconv --to=hant huge.txt 2> err.txt; echo $? > st.txt; } | cat > out.txt
   st=$(cat st.txt)
   [ $st -eq 1 ] && [ ! -s out.txt ] && no_temp small && clean_log err.txt
   ok $? "full disk for the held output (TMPDIR): exit 1 (got $st), nothing written"
