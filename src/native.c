@@ -51,6 +51,9 @@
  * dictionary, a matched segment K converts, in that conversion, to that
  * dictionary's value of K.
  *
+ * The tables of every installed configuration are compiled by the build
+ * too, and a start maps them (see "engine images").
+ *
  * The engine is immutable after zhconv__native_open; a conversion uses
  * only its own stack and the caller's buffer. */
 #include <config.h>
