@@ -119,6 +119,18 @@ converts "--to=cn --from=tw" '營收達1兆元，李兆元表示，外資買超�
   '营收达1万亿元，李兆元表示，外资净买入，买超值商品，可再生能源与可再生能源，美联储' "--to=cn: 1兆元, 外資買超, 再生能源, 美國聯準會; not 李兆元 or 買超值"
 converts "--to=tw --from=cn" '并为此付出代价，两家公司合并为一家，白云盘旋，备份到云盘' \
   '並為此付出代價，兩家公司合併為一家，白雲盤旋，備份到雲端硬碟' "--to=tw: 并为 is 並為 but 合并为 合併為; 云盘 but not 云盘旋"
+# OpenCC takes 长发 (long hair) after any title or word in 长: guards keep
+# the word whole (hair stays hair where it is: 发型).  Guards serve hk too.
+converts "--to=tw --from=cn" '家长发现孩子，校长发表讲话，班长发型，将孩子托举上岸，委托举证，二手房网签' \
+  '家長發現孩子，校長發表講話，班長髮型，將孩子托舉上岸，委託舉證，中古屋網簽' "--to=tw: 家长发现, 校长发表; 班长发型 still 髮; 托举 but 委托举证"
+converts "--to=hk --from=cn" '家长发现孩子，并联系社区，关联系统' \
+  '家長發現孩子，並聯繫社區，關聯系統' "--to=hk: the guards of 长发 and 联系 hold for Hong Kong too"
+# 透過 is 通过 unless something shines through; Taiwan's own agencies keep
+# their names (航空局, 公路局, 太空中心 are not the American ones).
+converts "--to=cn --from=tw" '民眾可透過APP查詢，陽光透過窗戶灑進來，交通部民用航空局與公路局表示，太空中心指出' \
+  '民众可通过APP查询，阳光透过窗户洒进来，交通部民用航空局与公路局表示，太空中心指出' "--to=cn: 透過APP but 陽光透過; 民用航空局, 公路局, 太空中心 kept"
+converts "--to=cn --from=tw" '油價調漲，他強調漲價不可避免，一名國中生，全國中生代球員，施打疫苗，實施打擊' \
+  '油价上调，他强调涨价不可避免，一名初中生，全国中生代球员，接种疫苗，实施打击' "--to=cn: 調漲, 國中生, 施打疫苗; not inside 強調漲價, 全國中生代, 實施打擊"
 # The Traditional list, opened for Simplified input when a Taiwan phrase
 # first needs it: damaged, it is an error naming it, and nothing is written.
 mkdir -p badwords/words && printf '\377\t\377\n' > badwords/words/hant.txt
