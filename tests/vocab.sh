@@ -131,6 +131,11 @@ converts "--to=cn --from=tw" '民眾可透過APP查詢，陽光透過窗戶灑�
   '民众可通过APP查询，阳光透过窗户洒进来，交通部民用航空局与公路局表示，太空中心指出' "--to=cn: 透過APP but 陽光透過; 民用航空局, 公路局, 太空中心 kept"
 converts "--to=cn --from=tw" '油價調漲，他強調漲價不可避免，一名國中生，全國中生代球員，施打疫苗，實施打擊' \
   '油价上调，他强调涨价不可避免，一名初中生，全国中生代球员，接种疫苗，实施打击' "--to=cn: 調漲, 國中生, 施打疫苗; not inside 強調漲價, 全國中生代, 實施打擊"
+# Hong Kong: its own words both ways, and its agencies' names kept.
+converts "--to=hk --from=cn" '乘坐公交车上班，房贷利率下降，请尽快了解情况，为了解决问题，在用发卡数量' \
+  '乘坐巴士上班，按揭利率下降，請盡快了解情況，為了解決問題，在用發卡數量' "--to=hk: 巴士, 按揭, 盡快, 了解; 发卡 is not 髮卡"
+converts "--to=cn --from=hk" '持牌食肆，傷者需入院治理，環境保護署表示，款項存入銀行戶口' \
+  '持牌餐馆，伤者需入院治疗，环境保护署表示，款项存入银行账户' "--to=cn from hk: 食肆, 入院治理, 銀行戶口; 環境保護署 kept"
 # The Traditional list, opened for Simplified input when a Taiwan phrase
 # first needs it: damaged, it is an error naming it, and nothing is written.
 mkdir -p badwords/words && printf '\377\t\377\n' > badwords/words/hant.txt
