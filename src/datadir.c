@@ -121,7 +121,7 @@ zhconv__map_derived(const char *path, const struct stat *source, size_t *len)
   void *m = MAP_FAILED;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
       (uint64_t)st.st_size < SIZE_MAX / 2 &&
-      (st.st_mtim.tv_sec > source->st_mtim.tv_sec ||
+      (!source || st.st_mtim.tv_sec > source->st_mtim.tv_sec ||
        (st.st_mtim.tv_sec == source->st_mtim.tv_sec &&
         st.st_mtim.tv_nsec >= source->st_mtim.tv_nsec))) {
     int flags = MAP_PRIVATE;
@@ -135,6 +135,15 @@ zhconv__map_derived(const char *path, const struct stat *source, size_t *len)
     return NULL;
   *len = (size_t)st.st_size;
   return m;
+}
+
+const char *
+zhconv__path_stem(const char *path, const char *suffix, size_t *len)
+{
+  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+  size_t n = strlen(base), s = strlen(suffix);
+  *len = n > s && strcmp(base + n - s, suffix) == 0 ? n - s : n;
+  return base;
 }
 
 /* zhconv__hash64 of a whole file; a large one is mapped rather than read
@@ -186,11 +195,8 @@ zhconv__exported_copy(const char *ocd2_path, const char *data_dirs)
   if (!manifest_path || zhconv__read_file(manifest_path, &manifest) != ZHCONV_OK ||
       zhconv__buf_append(&manifest, "", 1) != ZHCONV_OK || stat(ocd2_path, &st) != 0)
     goto done;
-  const char *base = strrchr(ocd2_path, '/');
-  base = base ? base + 1 : ocd2_path;
-  size_t stem = strlen(base);
-  if (stem > 5 && strcmp(base + stem - 5, ".ocd2") == 0)
-    stem -= 5;
+  size_t stem;
+  const char *base = zhconv__path_stem(ocd2_path, ".ocd2", &stem);
   char want[17] = "", name[512];
   for (int pass = 0; pass < 2 && !result; pass++) {
     uint64_t hash;

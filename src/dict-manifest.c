@@ -61,16 +61,12 @@ static int
 S_write_engine(const char *dir, const char *data_dirs, const char *config_path)
 {
   zhconv__buf image = {0};
-  char err[ZHCONV__ERRLEN] = "", path[4096], what[4200];
-  const char *base = strrchr(config_path, '/');
-  base = base ? base + 1 : config_path;
-  size_t n = strlen(base);
-  if (n < 5 || strcmp(base + n - 5, ".json") != 0 ||
-      strlen(dir) + n + 10 >= sizeof path) {
-    fprintf(stderr, "dict-manifest: %s: not a .json configuration\n", config_path);
+  char err[ZHCONV__ERRLEN] = "", name[300], path[4096], what[4200];
+  if (!zhconv__native_image_name(config_path, name, sizeof name) ||
+      (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+    fprintf(stderr, "dict-manifest: %s: a name too long\n", config_path);
     return 1;
   }
-  snprintf(path, sizeof path, "%s/%.*s.engine", dir, (int)(n - 5), base);
   snprintf(what, sizeof what, "make the engine of %s", config_path);
   int st = zhconv__native_image(config_path, data_dirs, &image, err);
   int rc = S_write(path, &image, st, err, what);
@@ -99,11 +95,8 @@ main(int argc, char **argv)
       fprintf(stderr, "dict-manifest: cannot read %s\n", argv[i]);
       return 1;
     }
-    const char *base = strrchr(argv[i], '/');
-    base = base ? base + 1 : argv[i];
-    size_t stem = strlen(base);
-    if (stem > 5 && strcmp(base + stem - 5, ".ocd2") == 0)
-      stem -= 5;
+    size_t stem;
+    const char *base = zhconv__path_stem(argv[i], ".ocd2", &stem);
     struct stat st;
     if (stat(argv[i], &st) != 0) {
       fprintf(stderr, "dict-manifest: cannot read %s\n", argv[i]);

@@ -348,20 +348,12 @@ done:
   return ok;
 }
 
-/* Convert into a descriptor. */
-static bool
-S_pump_to_fd(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
-             const char *out_name)
-{
-  sink dest = {out_fd, out_name, false, NULL, 0};
-  return S_pump(ctx, in_fd, in_name, &dest);
-}
-
 bool
 cli_pump(const cli_context *ctx, int in_fd, const char *in_name, int out_fd,
          const char *out_name)
 {
-  return S_pump_to_fd(ctx, in_fd, in_name, out_fd, out_name);
+  sink dest = {out_fd, out_name, false, NULL, 0};
+  return S_pump(ctx, in_fd, in_name, &dest);
 }
 
 static bool
@@ -429,7 +421,7 @@ S_convert_to_fd(const cli_context *ctx, const char *path, int out_fd, const char
   bool ok;
   off_t start = ctx->hold_output ? S_file_end(out_fd) : -1;
   if (!ctx->hold_output || start >= 0) {
-    ok = S_pump_to_fd(ctx, in_fd, path, out_fd, out_name);
+    ok = cli_pump(ctx, in_fd, path, out_fd, out_name);
     if (!ok && start >= 0 && (ftruncate(out_fd, start) != 0 || lseek(out_fd, start, SEEK_SET) < 0))
       cli_error(ctx, "%s: %s", out_name, strerror(errno));
   } else {
@@ -467,7 +459,7 @@ cli_convert_in_place(const cli_context *ctx, const char *path)
     S_close_input(in_fd);
     return false;
   }
-  bool ok = S_pump_to_fd(ctx, in_fd, path, out_fd, path);
+  bool ok = cli_pump(ctx, in_fd, path, out_fd, path);
   S_close_input(in_fd);
   if (ok && fchmod(out_fd, st.st_mode & 07777) != 0) {
     cli_error(ctx, "%s: %s", path, strerror(errno));
@@ -525,7 +517,7 @@ cli_convert_to_file(const cli_context *ctx, char *const *paths, int count,
       ok = false;
       continue;
     }
-    ok = S_pump_to_fd(ctx, in_fd, paths[i], out_fd, out_path) && ok;
+    ok = cli_pump(ctx, in_fd, paths[i], out_fd, out_path) && ok;
     S_close_input(in_fd);
   }
   /* An existing file keeps its mode; a new one gets the usual mode for a

@@ -59,6 +59,7 @@
 #include <config.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -161,6 +162,7 @@ struct zhconv__native {
   ntable *tables;
   void *image;         /* the tables, tries and masks are in this mapped */
   size_t image_len;    /* engine image (see S_open_image), or NULL */
+  uint64_t chain_hash; /* what the image is made from (S_chain_hash) */
   bool key_direct;     /* see the top of the file */
   /* Which of the conversions after the first (bit i - 1: conversion i,
    * 0-based, up to 8 of them) have a key that starts with a character. */
@@ -1483,8 +1485,9 @@ S_build_masks(zhconv__native *e, const zhconv__chain *chain, const size_t *membe
  * (each by the hash its index carries: a dictionary read without an index
  * has none, and then nothing is mapped) and every entry, list and mask in
  * it points where it may.  Otherwise the tables are compiled as before: an
- * image makes a start faster, never different.  All of it is 8-byte
- * words and arrays of them, in the machine's byte order. */
+ * image makes a start faster, never different.  In the machine's byte
+ * order; every part a multiple of 8 bytes long, so each array is aligned
+ * for its type. */
 #define ENGINE_MAGIC "zhconv-engine 1"
 #define ENGINE_BYTE_ORDER 0x01020304u
 
@@ -1627,30 +1630,31 @@ S_masks_fit(const nmap *m, uint32_t limit)
   return any < limit;
 }
 
-/* The image for config_path (engines/NAME.engine for NAME.json) in
- * data_dirs, if there is one made from this chain of e's dictionaries:
- * e's tables, tries and masks then point into it. */
-static bool
-S_open_image(zhconv__native *e, const char *config_path, const zhconv__chain *chain,
-             const char *data_dirs)
+bool
+zhconv__native_image_name(const char *config_path, char *name, size_t size)
 {
-  uint64_t chain_hash = S_chain_hash(chain);
+  size_t stem;
+  const char *base = zhconv__path_stem(config_path, ".json", &stem);
+  return stem <= INT_MAX &&
+         (size_t)snprintf(name, size, "%.*s.engine", (int)stem, base) < size;
+}
+
+/* The image for config_path in data_dirs, if there is one made from e's
+ * chain of e's dictionaries: e's tables, tries and masks then point into
+ * it. */
+static bool
+S_open_image(zhconv__native *e, const char *config_path, const char *data_dirs)
+{
   for (size_t i = 0; i < e->ndicts; i++)
     if (!e->dicts[i].index_hash)
       return false;
-  const char *base = strrchr(config_path, '/');
-  base = base ? base + 1 : config_path;
-  size_t stem = strlen(base);
-  if (stem > 5 && strcmp(base + stem - 5, ".json") == 0)
-    stem -= 5;
-  char rel[300];
-  if (!chain_hash || !data_dirs || stem > 256)
+  char rel[300] = "engines/";
+  if (!e->chain_hash || !data_dirs ||
+      !zhconv__native_image_name(config_path, rel + 8, sizeof rel - 8))
     return false;
-  snprintf(rel, sizeof rel, "engines/%.*s.engine", (int)stem, base);
   char *path = zhconv__datadir_find(data_dirs, rel);
-  struct stat any = {0}; /* the image is known by its contents, not its time */
   size_t len = 0;
-  void *map = path ? zhconv__map_derived(path, &any, &len) : NULL;
+  void *map = path ? zhconv__map_derived(path, NULL, &len) : NULL;
   free(path);
   if (!map)
     return false;
@@ -1658,7 +1662,7 @@ S_open_image(zhconv__native *e, const char *config_path, const zhconv__chain *ch
   const engine_header *h = S_take(&at, end, sizeof *h);
   const engine_dict *dicts = h ? S_take(&at, end, (uint64_t)h->ndicts * sizeof *dicts) : NULL;
   bool fits = dicts && memcmp(h->magic, ENGINE_MAGIC, sizeof ENGINE_MAGIC) == 0 &&
-              h->byte_order == ENGINE_BYTE_ORDER && h->chain_hash == chain_hash &&
+              h->byte_order == ENGINE_BYTE_ORDER && h->chain_hash == e->chain_hash &&
               h->ndicts == e->ndicts && h->nstages == e->nstages && h->ntries < ((size_t)1 << 30) &&
               h->key_direct <= 1 && h->use_masks <= (e->nstages >= 2 && e->nstages <= 9);
   for (size_t i = 0; fits && i < e->ndicts; i++)
@@ -1884,7 +1888,8 @@ S_open(const char *config_path, const char *data_dirs, bool use_image,
     st = ZHCONV_ERR_NOMEM;
     goto done;
   }
-  if (!use_image || !S_open_image(e, config_path, &chain, data_dirs))
+  e->chain_hash = S_chain_hash(&chain);
+  if (!use_image || !S_open_image(e, config_path, data_dirs))
     st = S_compile(e, &chain, members);
 
 done:
@@ -1916,16 +1921,12 @@ zhconv__native_image(const char *config_path, const char *data_dirs, zhconv__buf
                      char *err)
 {
   zhconv__native *e = NULL;
-  zhconv__chain chain;
-  int st = zhconv__config_chain(config_path, &chain, err);
-  if (st != ZHCONV_OK)
-    return st;
-  st = S_open(config_path, data_dirs, false, &e, err);
+  int st = S_open(config_path, data_dirs, false, &e, err);
   engine_header h;
   memset(&h, 0, sizeof h);
   memcpy(h.magic, ENGINE_MAGIC, sizeof ENGINE_MAGIC);
   h.byte_order = ENGINE_BYTE_ORDER;
-  if (st == ZHCONV_OK && !(h.chain_hash = S_chain_hash(&chain)))
+  if (st == ZHCONV_OK && !(h.chain_hash = e->chain_hash))
     st = ZHCONV_ERR_NOMEM;
   for (size_t i = 0; st == ZHCONV_OK && i < e->ndicts; i++)
     if (!e->dicts[i].index_hash) {
@@ -1953,7 +1954,6 @@ zhconv__native_image(const char *config_path, const char *data_dirs, zhconv__buf
   if (st == ZHCONV_OK)
     st = S_put(out, e->tries, e->ntries * sizeof *e->tries);
   zhconv__native_close(e);
-  zhconv__config_chain_free(&chain);
   return st;
 }
 

@@ -173,9 +173,13 @@ int zhconv__read_file(const char *path, zhconv__buf *out);
 uint64_t zhconv__hash64(const void *data, size_t len);
 /* Map a file the build derives from another (a dictionary's index, a
  * matcher's image) read-only, its pages populated at once, if it is a
- * regular, non-empty file not older than its source (`source`, stat'ed);
- * NULL otherwise.  Its length in *len; munmap it. */
+ * regular, non-empty file not older than its source (`source`, stat'ed;
+ * NULL: a file known by its contents, whatever its time); NULL otherwise.
+ * Its length in *len; munmap it. */
 void *zhconv__map_derived(const char *path, const struct stat *source, size_t *len);
+/* The last component of path without `suffix` (kept when it does not end
+ * so): returns where it starts, its length in *len. */
+const char *zhconv__path_stem(const char *path, const char *suffix, size_t *len);
 
 /* ---- engine.c: one OpenCC conversion chain ------------------------------ */
 
@@ -261,6 +265,9 @@ const char *zhconv__native_error(const zhconv__native *engine);
  * --engines). */
 int zhconv__native_image(const char *config_path, const char *data_dirs, zhconv__buf *out,
                          char *err);
+/* The file name of config_path's image (NAME.engine for NAME.json), in
+ * name; false if it does not fit. */
+bool zhconv__native_image_name(const char *config_path, char *name, size_t size);
 /* Did the engine come from its image? */
 bool zhconv__native_from_image(const zhconv__native *engine);
 /* The index of the text dictionary NAME.txt, to be written to NAME.idx
