@@ -395,12 +395,22 @@ S_cuts(const zhconv__native *e, const ndict *d, const uchar *from, const uchar *
                                 (size_t)(p - from), kl);
 }
 
+static bool S_cut(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at,
+                  size_t len, bool settled);
+
 /* Does the segmentation's match p[0, kl) of text[.., end), whose value is
- * v[0, vl), cut words of the input apart where a later conversion would
- * take the whole value as a Taiwan phrase?  Then it is not a segment: a
- * segment is converted alone, so the phrase would not see the words around
- * it (世界面临: the segment 界面 would become 介面), while in a run of
- * unmatched characters it does (S_cuts). */
+ * v[0, vl), cut words of the input apart where the target is a built-in
+ * one?  Then it is no segment, and its characters are converted with their
+ * neighbours.  Two ways:
+ * - a later conversion would take the whole value as a Taiwan phrase: a
+ *   segment is converted alone, so the phrase would not see the words
+ *   around it (世界面临: the segment 界面 would become 介面), while in a run
+ *   of unmatched characters it does (S_cuts);
+ * - the words around it are settled (S_cut): OpenCC's phrase 长发 ("long
+ *   hair") took 家长|发现 apart into 家長髮現, 书签 证书|签名 into 證書籤名.
+ *   A phrase that keeps its characters (克里特, 里科) is not weighed so: it
+ *   is there to keep a name's 里 from 裡, and names are not in the word
+ *   list. */
 static bool
 S_segment_cuts(const zhconv__native *e, const uchar *text, const uchar *end, const uchar *p,
                size_t kl, size_t l, const uchar *v, size_t vl)
@@ -420,8 +430,11 @@ S_segment_cuts(const zhconv__native *e, const uchar *text, const uchar *end, con
              S_match(e, t, ent, cp, v, v + vl, l0, &v2, &vl2, &inl, &d) == vl && d &&
              d->regional_phrases;
   }
-  return phrase && zhconv__words_cut(e->source_words, (const char *)text, (size_t)(end - text), 0,
-                                     (size_t)(p - text), kl);
+  size_t n = (size_t)(end - text), at = (size_t)(p - text);
+  if (phrase)
+    return S_cut(e->source_words, (const char *)text, n, 0, at, kl, false);
+  bool keeps = vl == kl && memcmp(v, p, kl) == 0;
+  return !keeps && S_cut(e->source_words, (const char *)text, n, 0, at, kl, true);
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -1768,16 +1781,16 @@ zhconv__native_check_words(zhconv__native *e, const zhconv__words *source_words,
   bool any = false;
   for (size_t i = 0; i < e->ndicts; i++)
     any |= e->dicts[i].regional_phrases;
+  e->source_words = source_words;
+  e->check_words = true;
   if (!any)
     return ZHCONV_OK;
-  e->source_words = source_words;
   if (source_hant && source_words) {
     e->words = source_words;
     atomic_store_explicit(&e->words_ready, true, memory_order_release);
   } else if (data_dirs && !(e->words_dirs = strdup(data_dirs))) {
     return ZHCONV_ERR_NOMEM;
   }
-  e->check_words = true;
   return ZHCONV_OK;
 }
 
@@ -2060,16 +2073,31 @@ zhconv__words_add_keychars(const zhconv__words *w, zhconv__keyset *ks)
 /* How far before a term the words are followed, in characters. */
 #define WORD_LOOKBACK 4
 
+/* Does a word that starts inside text[from, to) run past its end? */
+static bool
+S_overrun(const zhconv__words *words, const char *text, size_t n, size_t from, size_t to)
+{
+  uint32_t cp;
+  for (size_t k = from + zhconv__utf8_decode(text + from, &cp); k < to;
+       k += zhconv__utf8_decode(text + k, &cp))
+    if (k + zhconv__words_longest(words, text + k, n - k) > to)
+      return true;
+  return false;
+}
+
 /* Would the term text[at, at + len) cut words apart?  The text from a few
  * characters before it (not before text[from], where the search began) is
  * cut into words the way OpenCC segments, longest first.  Yes when a word
  * runs into the term and ends inside it, and a word from there covers the
  * rest of the term: 头发|布满 has no 发布, 相当|机密 no 当机, 进行|销售 no
  * 行销.  A term inside a longer word, or after a word that leaves a lone
- * character of it (不支|持), is still taken. */
-bool
-zhconv__words_cut(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at,
-                  size_t len)
+ * character of it (不支|持), is still taken.
+ * With `settled`, the word that covers the rest must not be cut by the next
+ * one either: 找到了解决 is 找到|了|解决 as often as 找到|了解|决, so it
+ * may hold 到了. */
+static bool
+S_cut(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at, size_t len,
+      bool settled)
 {
   size_t j = at;
   for (int k = 0; k < WORD_LOOKBACK && j > from; k++)
@@ -2078,7 +2106,10 @@ zhconv__words_cut(const zhconv__words *words, const char *text, size_t n, size_t
     size_t w = zhconv__words_longest(words, text + j, n - j);
     if (j + w > at) {
       size_t end = j + w;
-      return end < at + len && end + zhconv__words_longest(words, text + end, n - end) >= at + len;
+      if (end >= at + len)
+        return false;
+      size_t next = end + zhconv__words_longest(words, text + end, n - end);
+      return next >= at + len && !(settled && S_overrun(words, text, n, end, next));
     }
     if (w == 0) {
       uint32_t cp;
@@ -2087,6 +2118,13 @@ zhconv__words_cut(const zhconv__words *words, const char *text, size_t n, size_t
     j += w;
   }
   return false;
+}
+
+bool
+zhconv__words_cut(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at,
+                  size_t len)
+{
+  return S_cut(words, text, n, from, at, len, false);
 }
 
 int

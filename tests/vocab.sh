@@ -125,6 +125,25 @@ converts "--to=tw --from=cn" '家长发现孩子，校长发表讲话，班长�
   '家長發現孩子，校長發表講話，班長髮型，將孩子托舉上岸，委託舉證，中古屋網簽' "--to=tw: 家长发现, 校长发表; 班长发型 still 髮; 托举 but 委托举证"
 converts "--to=hk --from=cn" '家长发现孩子，并联系社区，关联系统' \
   '家長發現孩子，並聯繫社區，關聯系統' "--to=hk: the guards of 长发 and 联系 hold for Hong Kong too"
+# OpenCC's segmentation takes a phrase wherever it matches, across words:
+# 证书|签名 holds 书签 (書籤), 还是|只有 是只 (是隻), 替换|发票 换发 (換髮),
+# 最大|曲率 大曲 (大麴), 多个|中断 个中 (箇中).  The built-in targets do not
+# make such a segment (with the empty built-in vocabulary too); a phrase that
+# keeps its characters still does, as names need (克里特, 马里科夫奇 keep
+# 里), and a word that the next one may cut is not trusted (找到|了|解决).
+cut_words='证书签名，还是只有图标，替换发票，转换发生，最大曲率，多个中断，家长发现，产生发展'
+no_builtin "--to=hant --from=cn" "$cut_words" \
+  '證書簽名，還是只有圖標，替換發票，轉換發生，最大曲率，多個中斷，家長發現，產生發展' "--to=hant: no segment across words (证书签名, 还是只有, 替换发票 ...)"
+no_builtin "--to=hk --from=cn" "$cut_words" \
+  '證書簽名，還是只有圖標，替換發票，轉換發生，最大曲率，多個中斷，家長發現，產生發展' "--to=hk: the same"
+no_builtin "--to=tw --from=cn" "$cut_words" \
+  '證書簽名，還是只有圖示，替換發票，轉換發生，最大曲率，多個中斷，家長發現，產生發展' "--to=tw: the same"
+converts "--config=s2t" "$cut_words" \
+  '證書籤名，還是隻有圖標，替換髮票，轉換髮生，最大麴率，多箇中斷，家長髮現，產生髮展' "--config=s2t is still OpenCC's segmentation"
+converts "--to=hant --from=cn --no-vocab" "$cut_words" \
+  '證書籤名，還是隻有圖標，替換髮票，轉換髮生，最大麴率，多箇中斷，家長髮現，產生髮展' "... and so is --no-vocab"
+no_builtin "--to=tw --from=cn" '普拉克里特语，马里科夫奇，找到了解决办法，克里特岛' \
+  '普拉克里特語，馬里科夫奇，找到了解決辦法，克里特島' "--to=tw: names keep 里; 找到了解决 keeps 了"
 # 透過 is 通过 unless something shines through; Taiwan's own agencies keep
 # their names (航空局, 公路局, 太空中心 are not the American ones).
 converts "--to=cn --from=tw" '民眾可透過APP查詢，陽光透過窗戶灑進來，交通部民用航空局與公路局表示，太空中心指出' \
