@@ -395,8 +395,40 @@ S_cuts(const zhconv__native *e, const ndict *d, const uchar *from, const uchar *
                                 (size_t)(p - from), kl);
 }
 
+/* Does the phrase k[0, kl) -> v[0, vl) keep one of its characters that
+ * the first conversion would change alone (里亚 -> 里亞 keeps the 里 that
+ * alone is 裏)? */
+static bool
+S_keeps_a_character(const zhconv__native *e, const uchar *k, size_t kl, const uchar *v, size_t vl)
+{
+  const ntable *t = &e->tables[1];
+  const uchar *kend = k + kl, *vend = v + vl;
+  if (e->nstages == 0 || t->empty)
+    return false;
+  while (k < kend && v < vend) {
+    size_t a, b;
+    uint32_t ck = S_decode(k, &a), cv = S_decode(v, &b), ent = S_entry(t, ck);
+    if (ck == cv && ent) {
+      const uchar *alone;
+      size_t alone_len;
+      uint32_t inl;
+      const ndict *d;
+      if (S_match(e, t, ent, ck, k, k + a, a, &alone, &alone_len, &inl, &d) == a &&
+          !(alone_len == a && memcmp(alone, k, a) == 0))
+        return true;
+    }
+    k += a;
+    v += b;
+  }
+  return false;
+}
+
 static bool S_cut(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at,
                   size_t len, bool settled);
+static bool S_overrun(const zhconv__words *words, const char *text, size_t n, size_t from,
+                      size_t to);
+static size_t S_overrun_word(const zhconv__words *words, const char *text, size_t n, size_t from,
+                             size_t to, size_t *start);
 
 /* Does the segmentation's match p[0, kl) of text[.., end), whose value is
  * v[0, vl), cut words of the input apart where the target is a built-in
@@ -408,9 +440,9 @@ static bool S_cut(const zhconv__words *words, const char *text, size_t n, size_t
  *   of unmatched characters it does (S_cuts);
  * - the words around it are settled (S_cut): OpenCC's phrase 长发 ("long
  *   hair") took 家长|发现 apart into 家長髮現, 书签 证书|签名 into 證書籤名.
- *   A phrase that keeps its characters (克里特, 里科) is not weighed so: it
- *   is there to keep a name's 里 from 裡, and names are not in the word
- *   list. */
+ *   A phrase that keeps a character which alone would change (克里特, 里亚
+ *   keep the 里 that alone is 裏) is not weighed so: it is there for a
+ *   name, and names are not in the word list. */
 static bool
 S_segment_cuts(const zhconv__native *e, const uchar *text, const uchar *end, const uchar *p,
                size_t kl, size_t l, const uchar *v, size_t vl)
@@ -433,8 +465,17 @@ S_segment_cuts(const zhconv__native *e, const uchar *text, const uchar *end, con
   size_t n = (size_t)(end - text), at = (size_t)(p - text);
   if (phrase)
     return S_cut(e->source_words, (const char *)text, n, 0, at, kl, false);
-  bool keeps = vl == kl && memcmp(v, p, kl) == 0;
-  return !keeps && S_cut(e->source_words, (const char *)text, n, 0, at, kl, true);
+  if (S_keeps_a_character(e, p, kl, v, vl))
+    return false;
+  if (S_cut(e->source_words, (const char *)text, n, 0, at, kl, true))
+    return true;
+  /* 对俄制裁: 俄制 is no word, and the word 制裁 runs out of it, settled
+   * (得到了解决: 了解 runs out of 到了, but 解决 out of 了解). */
+  size_t start, out;
+  if (zhconv__words_longest(e->source_words, (const char *)p, kl) == kl ||
+      !(out = S_overrun_word(e->source_words, (const char *)text, n, at, at + kl, &start)))
+    return false;
+  return !S_overrun(e->source_words, (const char *)text, n, start, out);
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -698,12 +739,23 @@ zhconv__native_convert(const zhconv__native *e, const char *text, size_t len,
     uint32_t inl;
     const ndict *d;
     size_t kl = S_match(e, seg, ent, cp, p, end, l, &v, &vl, &inl, &d);
-    int cut = kl ? S_cuts(e, d, (const uchar *)text, end, p, kl, l) : 0;
+    int cut = 0;
+    /* A phrase that cuts words is no segment; a shorter one may be
+     * (注册表|格: 注册). */
+    while (kl > l) {
+      cut = S_cuts(e, d, (const uchar *)text, end, p, kl, l);
+      if (cut == 0 && S_segment_cuts(e, (const uchar *)text, end, p, kl, l, v, vl))
+        cut = 1;
+      if (cut <= 0)
+        break;
+      kl = S_match(e, seg, ent, cp, p, p + zhconv__utf8_last_start((const char *)p, kl), l, &v,
+                   &vl, &inl, &d);
+    }
     if (cut < 0) {
       st = cut;
       break;
     }
-    if (!kl || cut || S_segment_cuts(e, (const uchar *)text, end, p, kl, l, v, vl)) {
+    if (!kl || cut) {
       p += l;
       continue;
     }
@@ -2073,16 +2125,30 @@ zhconv__words_add_keychars(const zhconv__words *w, zhconv__keyset *ks)
 /* How far before a term the words are followed, in characters. */
 #define WORD_LOOKBACK 4
 
+/* The end of the first word that starts inside text[from, to) and runs
+ * past its end, or 0; its start in *start. */
+static size_t
+S_overrun_word(const zhconv__words *words, const char *text, size_t n, size_t from, size_t to,
+               size_t *start)
+{
+  uint32_t cp;
+  for (size_t k = from + zhconv__utf8_decode(text + from, &cp); k < to;
+       k += zhconv__utf8_decode(text + k, &cp)) {
+    size_t end = k + zhconv__words_longest(words, text + k, n - k);
+    if (end > to) {
+      *start = k;
+      return end;
+    }
+  }
+  return 0;
+}
+
 /* Does a word that starts inside text[from, to) run past its end? */
 static bool
 S_overrun(const zhconv__words *words, const char *text, size_t n, size_t from, size_t to)
 {
-  uint32_t cp;
-  for (size_t k = from + zhconv__utf8_decode(text + from, &cp); k < to;
-       k += zhconv__utf8_decode(text + k, &cp))
-    if (k + zhconv__words_longest(words, text + k, n - k) > to)
-      return true;
-  return false;
+  size_t start;
+  return S_overrun_word(words, text, n, from, to, &start) != 0;
 }
 
 /* Would the term text[at, at + len) cut words apart?  The text from a few

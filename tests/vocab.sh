@@ -129,8 +129,9 @@ converts "--to=hk --from=cn" '家长发现孩子，并联系社区，关联系�
 # 证书|签名 holds 书签 (書籤), 还是|只有 是只 (是隻), 替换|发票 换发 (換髮),
 # 最大|曲率 大曲 (大麴), 多个|中断 个中 (箇中).  The built-in targets do not
 # make such a segment (with the empty built-in vocabulary too); a phrase that
-# keeps its characters still does, as names need (克里特, 马里科夫奇 keep
-# 里), and a word that the next one may cut is not trusted (找到|了|解决).
+# keeps a character which alone would change still does, as names need
+# (克里特, 马里科夫奇, 里亚尔 keep 里), and a word that the next one may cut
+# is not trusted (找到|了|解决).
 cut_words='证书签名，还是只有图标，替换发票，转换发生，最大曲率，多个中断，家长发现，产生发展'
 no_builtin "--to=hant --from=cn" "$cut_words" \
   '證書簽名，還是只有圖標，替換發票，轉換發生，最大曲率，多個中斷，家長發現，產生發展' "--to=hant: no segment across words (证书签名, 还是只有, 替换发票 ...)"
@@ -142,8 +143,15 @@ converts "--config=s2t" "$cut_words" \
   '證書籤名，還是隻有圖標，替換髮票，轉換髮生，最大麴率，多箇中斷，家長髮現，產生髮展' "--config=s2t is still OpenCC's segmentation"
 converts "--to=hant --from=cn --no-vocab" "$cut_words" \
   '證書籤名，還是隻有圖標，替換髮票，轉換髮生，最大麴率，多箇中斷，家長髮現，產生髮展' "... and so is --no-vocab"
-no_builtin "--to=tw --from=cn" '普拉克里特语，马里科夫奇，找到了解决办法，克里特岛' \
-  '普拉克里特語，馬里科夫奇，找到了解決辦法，克里特島' "--to=tw: names keep 里; 找到了解决 keeps 了"
+no_builtin "--to=tw --from=cn" '普拉克里特语，马里科夫奇，找到了解决办法，克里特岛，伊朗里亚尔，纳亚里特州' \
+  '普拉克里特語，馬里科夫奇，找到了解決辦法，克里特島，伊朗里亞爾，納亞里特州' "--to=tw: names keep 里; 找到了解决 keeps 了"
+# ... nor one that is no word where a word runs out of it (俄制|裁, 国制|度,
+# 好干|部, 看表|现, 并成|立); a shorter phrase there still counts (注册表|格
+# is 注册 + 表格 for Hong Kong, 註冊表格).
+no_builtin "--to=hk --from=cn" '对俄制裁，中国制度，好干部，看表现，并成立公司，问题得到了解决，填写注册表格' \
+  '對俄制裁，中國制度，好幹部，看表現，並成立公司，問題得到了解決，填寫註冊表格' "--to=hk: no segment that a word runs out of (对俄制裁, 中国制度 ...)"
+converts "--config=s2hk" '对俄制裁，中国制度，好干部，看表现，并成立公司' \
+  '對俄製裁，中國製度，好乾部，看錶現，併成立公司' "... which --config=s2hk still makes"
 # 透過 is 通过 unless something shines through; Taiwan's own agencies keep
 # their names (航空局, 公路局, 太空中心 are not the American ones).
 converts "--to=cn --from=tw" '民眾可透過APP查詢，陽光透過窗戶灑進來，交通部民用航空局與公路局表示，太空中心指出' \
