@@ -152,6 +152,17 @@ no_builtin "--to=hk --from=cn" '对俄制裁，中国制度，好干部，看表
   '對俄制裁，中國制度，好幹部，看表現，並成立公司，問題得到了解決，填寫註冊表格' "--to=hk: no segment that a word runs out of (对俄制裁, 中国制度 ...)"
 converts "--config=s2hk" '对俄制裁，中国制度，好干部，看表现，并成立公司' \
   '對俄製裁，中國製度，好乾部，看錶現，併成立公司' "... which --config=s2hk still makes"
+# From the review of 2026-11-24 (diplomacy, defence, science, culture,
+# food, everyday life).  Guards keep a word whole against an OpenCC phrase
+# that ends inside it (有采, 上游, 有云, 里加, 帝后) where the segmentation
+# cannot see it; they serve the Simplified-to-Traditional targets only.
+converts "--to=tw --from=cn" '对俄制裁，没有采用新技术，车上游客全部安全，还有云南、贵州，锅里加水，皇帝后来，冲咖啡，余华的小说，东盟国家，应对气候变化' \
+  '對俄制裁，沒有採用新技術，車上遊客全部安全，還有雲南、貴州，鍋裡加水，皇帝後來，沖咖啡，余華的小說，東協國家，應對氣候變遷' "--to=tw: 采用, 游客, 云南, 锅里, 后来, 冲咖啡, 余华, 东盟, 气候变化"
+converts "--to=tw --from=cn" '广东盟友，其余华人，头发现在，饼干部分，批准备案，这个界面对用户友好' \
+  '廣東盟友，其餘華人，頭髮現在，餅乾部分，批准備案，這個介面對使用者友好' "--to=tw: not in 广东盟友, 其余华人, 头发现在, 饼干部分, 批准备案, 界面对"
+converts "--to=hk --from=cn" '东盟国家，土豆烧牛肉，进入加沙地带' '東盟國家，薯仔燒牛肉，進入加沙地帶' "--to=hk: 东盟, 薯仔, 加沙地帶"
+converts "--to=cn --from=tw" '東協國家，韋伯太空望遠鏡，標靶藥物，日圓持續走貶，速限只有40公里，時速限40公里，攝影集，毛小孩，牠們，十進位制定界符' \
+  '东盟国家，韦布空间望远镜，靶向药物，日元持续贬值，限速只有40公里，时速限40公里，摄影集，毛孩子，它们，十进制定界符' "--to=cn: 東協, 韋伯太空望遠鏡, 標靶藥物, 走貶, 速限, 毛小孩, 牠; not 時速限, 攝影集; the guards (制定) not from Traditional"
 # 透過 is 通过 unless something shines through; Taiwan's own agencies keep
 # their names (航空局, 公路局, 太空中心 are not the American ones).
 converts "--to=cn --from=tw" '民眾可透過APP查詢，陽光透過窗戶灑進來，交通部民用航空局與公路局表示，太空中心指出' \
