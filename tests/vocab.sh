@@ -163,6 +163,10 @@ converts "--to=tw --from=cn" '广东盟友，其余华人，头发现在，饼�
 converts "--to=hk --from=cn" '东盟国家，土豆烧牛肉，进入加沙地带' '東盟國家，薯仔燒牛肉，進入加沙地帶' "--to=hk: 东盟, 薯仔, 加沙地帶"
 converts "--to=cn --from=tw" '東協國家，韋伯太空望遠鏡，標靶藥物，日圓持續走貶，速限只有40公里，時速限40公里，攝影集，毛小孩，牠們，十進位制定界符' \
   '东盟国家，韦布空间望远镜，靶向药物，日元持续贬值，限速只有40公里，时速限40公里，摄影集，毛孩子，它们，十进制定界符' "--to=cn: 東協, 韋伯太空望遠鏡, 標靶藥物, 走貶, 速限, 毛小孩, 牠; not 時速限, 攝影集; the guards (制定) not from Traditional"
+# Taiwan's 著 is zhù in 原著, 土著, 卓著 ... (OpenCC lists only some words),
+# and the particle 着 in 隨著有關; 沈 is 沉 in 沈迷, 沈浸, but a surname in 沈重光.
+converts "--to=cn --from=tw" '原著小說改編，澳洲土著，成效卓著，他所著的書，她著有詩集，隨著有關部門，所著重的，沈迷網路，心情沈重，沈重光先生' \
+  '原著小说改编，澳洲土著，成效卓著，他所著的书，她著有诗集，随着有关部门，所着重的，沉迷网络，心情沉重，沈重光先生' "--to=cn: 原著, 土著, 卓著, 所著的, 著有; 隨著, 所著重; 沈迷, 心情沈重; not 沈重光"
 # 透過 is 通过 unless something shines through; Taiwan's own agencies keep
 # their names (航空局, 公路局, 太空中心 are not the American ones).
 converts "--to=cn --from=tw" '民眾可透過APP查詢，陽光透過窗戶灑進來，交通部民用航空局與公路局表示，太空中心指出' \
