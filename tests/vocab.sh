@@ -167,6 +167,7 @@ converts "--to=cn --from=tw" '東協國家，韋伯太空望遠鏡，標靶藥�
 # and the particle 着 in 隨著有關; 沈 is 沉 in 沈迷, 沈浸, but a surname in 沈重光.
 converts "--to=cn --from=tw" '原著小說改編，澳洲土著，成效卓著，他所著的書，她著有詩集，隨著有關部門，所著重的，沈迷網路，心情沈重，沈重光先生' \
   '原著小说改编，澳洲土著，成效卓著，他所著的书，她著有诗集，随着有关部门，所着重的，沉迷网络，心情沉重，沈重光先生' "--to=cn: 原著, 土著, 卓著, 所著的, 著有; 隨著, 所著重; 沈迷, 心情沈重; not 沈重光"
+converts "--to=cn --from=tw" '企畫案，策畫活動，都市規畫，你在說甚麼，甚至，刻畫' '企划案，策划活动，都市规划，你在说什么，甚至，刻画' "--to=cn: 企畫, 策畫, 規畫, 甚麼; not 刻畫"
 # 透過 is 通过 unless something shines through; Taiwan's own agencies keep
 # their names (航空局, 公路局, 太空中心 are not the American ones).
 converts "--to=cn --from=tw" '民眾可透過APP查詢，陽光透過窗戶灑進來，交通部民用航空局與公路局表示，太空中心指出' \
