@@ -172,6 +172,11 @@ converts "--to=cn --from=hk" '美國聯儲局宣布減息，紐約聯儲局主�
   '美联储宣布减息，纽约联储主席，新能源车企，以劏房为家，预约复诊，裁判出示红牌，全球证券，买单，旧金山，欧冠决赛，亚欧联运' "--to=cn from Hong Kong: 美國聯儲局, 新能源車企, 劏房, 覆診, 球證, 埋單, 三藩市, 歐聯 (the Champions League); not 全球證券, 亞歐聯運"
 converts "--to=hk --from=cn" '尽早就医，独居老人，欧联杯小组赛，亚欧联运，利率下降息差收窄，央行降息' \
   '盡早就醫，獨居長者，歐霸小組賽，亞歐聯運，利率下降息差收窄，央行減息' "--to=hk: 盡早, 獨居長者, 歐霸 (the Europa League), 減息; not 亚欧联运, 下降息差"
+# From the review of technical prose: 有云 (公有云), 松 (松耦合), 返回值 not in
+# 返回值得, 并发 not in 并发送; from Taiwan, 內顯 is not 核显 in 圖示內顯示.
+converts "--to=tw --from=cn" '部署在公有云上，松耦合的架构，抛出异常，时间戳，这次返回值得吗，命令并发送给服务器，冰箱内存放' \
+  '部署在公有雲上，鬆耦合的架構，拋出例外，時間戳記，這次返回值得嗎，命令並發送給伺服器，冰箱內存放' "--to=tw: 公有云, 松耦合, 抛出异常, 时间戳; not 返回值得, 并发送, 冰箱内存放"
+converts "--to=cn --from=tw" '在圖示內顯示文字，使用指定的映像檔案，切換唯讀模式' '在图标内显示文字，使用指定的镜像文件，切换只读模式' "--to=cn: 映像檔案, 唯讀模式; not 內顯 in 圖示內顯示"
 # Taiwan's 著 is zhù in 原著, 土著, 卓著 ... (OpenCC lists only some words),
 # and the particle 着 in 隨著有關; 沈 is 沉 in 沈迷, 沈浸, but a surname in 沈重光.
 converts "--to=cn --from=tw" '原著小說改編，澳洲土著，成效卓著，他所著的書，她著有詩集，隨著有關部門，所著重的，沈迷網路，心情沈重，沈重光先生' \
