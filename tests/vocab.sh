@@ -177,6 +177,11 @@ converts "--to=hk --from=cn" '尽早就医，独居老人，欧联杯小组赛�
 converts "--to=tw --from=cn" '部署在公有云上，松耦合的架构，抛出异常，时间戳，这次返回值得吗，命令并发送给服务器，冰箱内存放' \
   '部署在公有雲上，鬆耦合的架構，拋出例外，時間戳記，這次返回值得嗎，命令並發送給伺服器，冰箱內存放' "--to=tw: 公有云, 松耦合, 抛出异常, 时间戳; not 返回值得, 并发送, 冰箱内存放"
 converts "--to=cn --from=tw" '在圖示內顯示文字，使用指定的映像檔案，切換唯讀模式' '在图标内显示文字，使用指定的镜像文件，切换只读模式' "--to=cn: 映像檔案, 唯讀模式; not 內顯 in 圖示內顯示"
+# From the review of Taiwan fiction, law, finance, sport and housing: 砲 and
+# 擡 are 炮 and 抬; 殖利率 is 收益率 for bonds and 股息率 for stocks; 洋將
+# (a foreign player) but not in 西洋將棋 or 北洋將領.
+converts "--to=cn --from=tw" '本契約自簽訂日起生效，理專推薦投資型保單，洋將擊出全壘打，西洋將棋，北洋將領，美債殖利率走高，高股息ETF殖利率，開砲，擡頭，屋齡三十年，特休' \
+  '本合同自签订日起生效，理财经理推荐投资型保单，外援击出本垒打，西洋将棋，北洋将领，美债收益率走高，高股息ETF股息率，开炮，抬头，房龄三十年，年假' "--to=cn: 契約, 理專, 洋將, 殖利率, 砲, 擡, 屋齡, 特休; not 西洋將棋, 北洋將領"
 # Taiwan's 著 is zhù in 原著, 土著, 卓著 ... (OpenCC lists only some words),
 # and the particle 着 in 隨著有關; 沈 is 沉 in 沈迷, 沈浸, but a surname in 沈重光.
 converts "--to=cn --from=tw" '原著小說改編，澳洲土著，成效卓著，他所著的書，她著有詩集，隨著有關部門，所著重的，沈迷網路，心情沈重，沈重光先生' \
