@@ -182,6 +182,11 @@ converts "--to=cn --from=tw" '在圖示內顯示文字，使用指定的映像�
 # (a foreign player) but not in 西洋將棋 or 北洋將領.
 converts "--to=cn --from=tw" '本契約自簽訂日起生效，理專推薦投資型保單，洋將擊出全壘打，西洋將棋，北洋將領，美債殖利率走高，高股息ETF殖利率，開砲，擡頭，屋齡三十年，特休' \
   '本合同自签订日起生效，理财经理推荐投资型保单，外援击出本垒打，西洋将棋，北洋将领，美债收益率走高，高股息ETF股息率，开炮，抬头，房龄三十年，年假' "--to=cn: 契約, 理專, 洋將, 殖利率, 砲, 擡, 屋齡, 特休; not 西洋將棋, 北洋將領"
+# Literary prose: 穀場, 醒麵, 撫鬚, 把捲髮, 這罈酒; Traditional (hant) writes
+# 裏 in the guarded words as OpenCC's s2t does everywhere else.
+converts "--to=tw --from=cn" '谷场上晒着稻子，醒面二十分钟，老者抚须而笑，把卷发拢到耳后，这坛酒' '穀場上曬著稻子，醒麵二十分鐘，老者撫鬚而笑，把捲髮攏到耳後，這罈酒' "--to=tw: 谷场, 醒面, 抚须, 卷发, 这坛酒"
+converts "--to=hant --from=cn" '这里根本没人，心里很乱，嘴里，锅里加水' '這裏根本沒人，心裏很亂，嘴裏，鍋裏加水' "--to=hant: 裏 in the guards too"
+converts "--to=cn --from=tw" '臉書粉專，悠遊卡自動加值，伺服器當機' '脸书粉丝专页，悠游卡自动充值，服务器宕机' "--to=cn: 粉專, 加值, 伺服器當機"
 # Taiwan's 著 is zhù in 原著, 土著, 卓著 ... (OpenCC lists only some words),
 # and the particle 着 in 隨著有關; 沈 is 沉 in 沈迷, 沈浸, but a surname in 沈重光.
 converts "--to=cn --from=tw" '原著小說改編，澳洲土著，成效卓著，他所著的書，她著有詩集，隨著有關部門，所著重的，沈迷網路，心情沈重，沈重光先生' \
