@@ -352,6 +352,74 @@ S_match(const zhconv__native *e, const ntable *t, uint32_t ent, uint32_t cp, con
   return kl;
 }
 
+/* ---- where words are cut ------------------------------------------------ */
+
+/* How far before a term the words are followed, in characters. */
+#define WORD_LOOKBACK 4
+
+/* The end of the first word that starts inside text[from, to) and runs
+ * past its end, or 0; its start in *start. */
+static size_t
+S_overrun_word(const zhconv__words *words, const char *text, size_t n, size_t from, size_t to,
+               size_t *start)
+{
+  uint32_t cp;
+  for (size_t k = from + zhconv__utf8_decode(text + from, &cp); k < to;
+       k += zhconv__utf8_decode(text + k, &cp)) {
+    size_t end = k + zhconv__words_longest(words, text + k, n - k);
+    if (end > to) {
+      *start = k;
+      return end;
+    }
+  }
+  return 0;
+}
+
+/* Does a word that starts inside text[from, to) run past its end? */
+static bool
+S_overrun(const zhconv__words *words, const char *text, size_t n, size_t from, size_t to)
+{
+  size_t start;
+  return S_overrun_word(words, text, n, from, to, &start) != 0;
+}
+
+/* Would the term text[at, at + len) cut words apart?  The text from a few
+ * characters before it (not before text[from], where the search began) is
+ * cut into words the way OpenCC segments, longest first.  Yes when a word
+ * runs into the term and ends inside it, and a word from there covers the
+ * rest of the term: 头发|布满 has no 发布, 相当|机密 no 当机, 进行|销售 no
+ * 行销.  A term inside a longer word, or after a word that leaves a lone
+ * character of it (不支|持), is still taken.
+ * With `settled`, the word that covers the rest must not be cut by the next
+ * one either: 找到了解决 is 找到|了|解决 as often as 找到|了解|决, so it
+ * may hold 到了. */
+static bool
+S_cut(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at, size_t len,
+      bool settled)
+{
+  size_t j = at;
+  for (int k = 0; k < WORD_LOOKBACK && j > from; k++)
+    j = from + zhconv__utf8_last_start(text + from, j - from);
+  while (j < at) {
+    size_t w = zhconv__words_longest(words, text + j, n - j);
+    if (j + w > at) {
+      size_t end = j + w;
+      if (end >= at + len)
+        return false;
+      size_t next = end + zhconv__words_longest(words, text + end, n - end);
+      return next >= at + len && !(settled && S_overrun(words, text, n, end, next));
+    }
+    if (w == 0) {
+      uint32_t cp;
+      w = zhconv__utf8_decode(text + j, &cp);
+    }
+    j += w;
+  }
+  return false;
+}
+
+/* ---- what a segment may be ---------------------------------------------- */
+
 /* The list of Traditional words, for a built-in target's regional
  * phrases: shared with the side, or opened once, when first needed (NULL
  * when the data has none: the check is off); the status of opening it. */
@@ -423,26 +491,21 @@ S_keeps_a_character(const zhconv__native *e, const uchar *k, size_t kl, const uc
   return false;
 }
 
-static bool S_cut(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at,
-                  size_t len, bool settled);
-static bool S_overrun(const zhconv__words *words, const char *text, size_t n, size_t from,
-                      size_t to);
-static size_t S_overrun_word(const zhconv__words *words, const char *text, size_t n, size_t from,
-                             size_t to, size_t *start);
-
 /* Does the segmentation's match p[0, kl) of text[.., end), whose value is
  * v[0, vl), cut words of the input apart where the target is a built-in
  * one?  Then it is no segment, and its characters are converted with their
- * neighbours.  Two ways:
+ * neighbours.  Three ways:
  * - a later conversion would take the whole value as a Taiwan phrase: a
  *   segment is converted alone, so the phrase would not see the words
  *   around it (世界面临: the segment 界面 would become 介面), while in a run
  *   of unmatched characters it does (S_cuts);
- * - the words around it are settled (S_cut): OpenCC's phrase 长发 ("long
- *   hair") took 家长|发现 apart into 家長髮現, 书签 证书|签名 into 證書籤名.
- *   A phrase that keeps a character which alone would change (克里特, 里亚
- *   keep the 里 that alone is 裏) is not weighed so: it is there for a
- *   name, and names are not in the word list. */
+ * - a word runs into it, and the words around it are settled (S_cut):
+ *   OpenCC's phrase 长发 ("long hair") took 家长|发现 apart into 家長髮現,
+ *   书签 证书|签名 into 證書籤名;
+ * - it is no word, and a settled word runs out of it (俄制|制裁).
+ * A phrase that keeps a character which alone would change (克里特, 里亚
+ * keep the 里 that alone is 裏) is not weighed by the last two: it is there
+ * for a name, and names are not in the word list. */
 static bool
 S_segment_cuts(const zhconv__native *e, const uchar *text, const uchar *end, const uchar *p,
                size_t kl, size_t l, const uchar *v, size_t vl)
@@ -2120,70 +2183,6 @@ void
 zhconv__words_add_keychars(const zhconv__words *w, zhconv__keyset *ks)
 {
   S_add_key_chars(&w->dict, ks);
-}
-
-/* How far before a term the words are followed, in characters. */
-#define WORD_LOOKBACK 4
-
-/* The end of the first word that starts inside text[from, to) and runs
- * past its end, or 0; its start in *start. */
-static size_t
-S_overrun_word(const zhconv__words *words, const char *text, size_t n, size_t from, size_t to,
-               size_t *start)
-{
-  uint32_t cp;
-  for (size_t k = from + zhconv__utf8_decode(text + from, &cp); k < to;
-       k += zhconv__utf8_decode(text + k, &cp)) {
-    size_t end = k + zhconv__words_longest(words, text + k, n - k);
-    if (end > to) {
-      *start = k;
-      return end;
-    }
-  }
-  return 0;
-}
-
-/* Does a word that starts inside text[from, to) run past its end? */
-static bool
-S_overrun(const zhconv__words *words, const char *text, size_t n, size_t from, size_t to)
-{
-  size_t start;
-  return S_overrun_word(words, text, n, from, to, &start) != 0;
-}
-
-/* Would the term text[at, at + len) cut words apart?  The text from a few
- * characters before it (not before text[from], where the search began) is
- * cut into words the way OpenCC segments, longest first.  Yes when a word
- * runs into the term and ends inside it, and a word from there covers the
- * rest of the term: 头发|布满 has no 发布, 相当|机密 no 当机, 进行|销售 no
- * 行销.  A term inside a longer word, or after a word that leaves a lone
- * character of it (不支|持), is still taken.
- * With `settled`, the word that covers the rest must not be cut by the next
- * one either: 找到了解决 is 找到|了|解决 as often as 找到|了解|决, so it
- * may hold 到了. */
-static bool
-S_cut(const zhconv__words *words, const char *text, size_t n, size_t from, size_t at, size_t len,
-      bool settled)
-{
-  size_t j = at;
-  for (int k = 0; k < WORD_LOOKBACK && j > from; k++)
-    j = from + zhconv__utf8_last_start(text + from, j - from);
-  while (j < at) {
-    size_t w = zhconv__words_longest(words, text + j, n - j);
-    if (j + w > at) {
-      size_t end = j + w;
-      if (end >= at + len)
-        return false;
-      size_t next = end + zhconv__words_longest(words, text + end, n - end);
-      return next >= at + len && !(settled && S_overrun(words, text, n, end, next));
-    }
-    if (w == 0) {
-      uint32_t cp;
-      w = zhconv__utf8_decode(text + j, &cp);
-    }
-    j += w;
-  }
-  return false;
 }
 
 bool
